@@ -1,0 +1,197 @@
+"""An independent reference: backpropagation in NumPy float64, in matrix form.
+
+This module never imports SymPy and shares no formula with the derivation graph; it reads
+only the validated Problem. Its names match the graph's canonical names so the two can be
+compared value by value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .spec import Problem
+
+
+def _act(name: str, z: np.ndarray, alpha: float) -> np.ndarray:
+    if name == "identity":
+        return z
+    if name == "sigmoid":  # stable for large |z|: σ(z) = e^{min(z,0)} / (1 + e^{−|z|})
+        return np.exp(np.minimum(z, 0)) / (1 + np.exp(-np.abs(z)))
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "relu":
+        return np.where(z > 0, z, 0.0)
+    if name == "leaky_relu":
+        return np.where(z > 0, z, alpha * z)
+    shifted = np.exp(z - z.max())  # softmax
+    return shifted / shifted.sum()
+
+
+def _slope(name: str, z: np.ndarray, a: np.ndarray, alpha: float, at_zero: float):
+    if name == "identity":
+        return np.ones_like(z)
+    if name == "sigmoid":
+        return a * (1 - a)
+    if name == "tanh":
+        return 1 - a**2
+    if name == "relu":
+        return np.where(z > 0, 1.0, np.where(z < 0, 0.0, at_zero))
+    # leaky_relu: 1 for z > 0, α for z < 0, and 1 or α at 0
+    return np.where(z > 0, 1.0, np.where(z < 0, alpha, 1.0 if at_zero == 1 else alpha))
+
+
+def _loss(name: str, yhat: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """The loss of one example and ∂L/∂ŷ."""
+    k = len(y)
+    if name == "half_squared_error":
+        return 0.5 * np.sum((y - yhat) ** 2), -(y - yhat)
+    if name == "squared_error":
+        return np.sum((y - yhat) ** 2), -2 * (y - yhat)
+    if name == "mean_squared_error":
+        return np.sum((y - yhat) ** 2) / k, -2 * (y - yhat) / k
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if name == "binary_cross_entropy":
+            terms = np.where(y > 0, y * np.log(yhat), 0.0) + np.where(
+                y < 1, (1 - y) * np.log1p(-yhat), 0.0)
+            return -np.sum(terms), -y / yhat + (1 - y) / (1 - yhat)
+        terms = np.where(y > 0, y * np.log(yhat), 0.0)  # cross_entropy
+        return -np.sum(terms), -y / yhat
+
+
+class Network:
+    """Weights as float64 matrices, biases as vectors (a shared bias is repeated)."""
+
+    def __init__(self, problem: Problem, parameters: dict[str, float] | None = None):
+        self.problem = problem
+        values = parameters or {k: float(v) for k, v in problem.parameters.items()}
+        self.values = dict(values)
+
+    def weight(self, l: int) -> np.ndarray:
+        rows, cols = self.problem.layers[l].units, self.problem.layers[l - 1].units
+        return np.array([[self.values[f"W{l}[{i},{j}]"] for j in range(1, cols + 1)]
+                         for i in range(1, rows + 1)])
+
+    def bias(self, l: int) -> np.ndarray:
+        units = self.problem.layers[l].units
+        return np.array([self.values[e] if (e := self.problem.bias_entry(l, i)) else 0.0
+                         for i in range(1, units + 1)])
+
+    def forward(self, x: np.ndarray) -> tuple[list, list]:
+        zs, acts = [None], [x]
+        for l in range(1, len(self.problem.layers)):
+            layer = self.problem.layers[l]
+            z = self.weight(l) @ acts[-1] + self.bias(l)  # z⁽ˡ⁾ = W⁽ˡ⁾ a⁽ˡ⁻¹⁾ + b⁽ˡ⁾
+            zs.append(z)
+            acts.append(_act(layer.activation, z, float(layer.alpha)))
+        return zs, acts
+
+    def loss(self) -> float:
+        """The batch loss (sum or mean of the examples' losses)."""
+        losses = []
+        for example in self.problem.data:
+            _, acts = self.forward(np.array([float(v) for v in example.x]))
+            losses.append(_loss(self.problem.loss, acts[-1],
+                                np.array([float(v) for v in example.y]))[0])
+        total = float(np.sum(losses))
+        return total / len(losses) if self.problem.reduction == "mean" else total
+
+
+def reference(problem: Problem) -> dict[str, float]:
+    """Every quantity of every step in float64, under the graph's canonical names."""
+    out: dict[str, float] = {}
+    net = Network(problem)
+    batch = len(problem.data) > 1
+    last = problem.depth
+    rate = float(problem.learning_rate) if problem.learning_rate is not None else None
+    for step in range(1, problem.steps + 1):
+        step_prefix = f"step{step}." if step > 1 else ""
+        grads, losses = _backprop(problem, net, step_prefix, batch, last, out)
+        _store_loss(out, step_prefix, losses, problem, batch)
+        for entry, g in grads.items():
+            out[f"{step_prefix}grad.{entry}"] = g
+        if rate is None:
+            return out
+        updated = dict(net.values)
+        for entry, g in grads.items():  # θ ← θ − η ∂L/∂θ
+            updated[entry] = net.values[entry] - rate * g
+            out[f"{step_prefix}next.{entry}"] = updated[entry]
+        net = Network(problem, updated)
+    after = f"step{problem.steps}.next." if problem.steps > 1 else "next."
+    losses = []
+    for n, example in enumerate(problem.data, 1):
+        ex = f"ex{n}." if batch else ""
+        zs, acts = net.forward(np.array([float(v) for v in example.x]))
+        _store_forward(out, after + ex, zs, acts, last)
+        losses.append(_loss(problem.loss, acts[-1], np.array([float(v) for v in example.y]))[0])
+    _store_loss(out, after, losses, problem, batch)
+    return out
+
+
+def _backprop(problem, net, step_prefix, batch, last, out):
+    trained = set(problem.trained())
+    grads = {e: 0.0 for e in problem.trained()}
+    losses = []
+    for n, example in enumerate(problem.data, 1):
+        ex = step_prefix + (f"ex{n}." if batch else "")
+        x = np.array([float(v) for v in example.x])
+        y = np.array([float(v) for v in example.y])
+        zs, acts = net.forward(x)
+        _store_forward(out, ex, zs, acts, last)
+        loss, upstream = _loss(problem.loss, acts[-1], y)
+        losses.append(loss)
+        for k, v in enumerate(upstream, 1):
+            out[f"{ex}grad.yhat[{k}]"] = float(v)
+        per_example, delta = {}, upstream
+        for l in range(last, 0, -1):
+            layer = problem.layers[l]
+            if l < last:  # ∂L/∂a⁽ˡ⁾ = (W⁽ˡ⁺¹⁾)ᵀ δ⁽ˡ⁺¹⁾
+                upstream = net.weight(l + 1).T @ delta
+                for i, v in enumerate(upstream, 1):
+                    out[f"{ex}grad.a{l}[{i}]"] = float(v)
+            if layer.activation == "softmax":  # δ = J_softmaxᵀ g, J = diag(ŷ) − ŷŷᵀ
+                a = acts[l]
+                delta = (np.diag(a) - np.outer(a, a)).T @ upstream
+            else:
+                slope = _slope(layer.activation, zs[l], acts[l], float(layer.alpha),
+                               float(problem.relu_derivative_at_zero))
+                if layer.activation != "identity":
+                    for i, v in enumerate(slope, 1):
+                        out[f"{ex}dact{l}[{i}]"] = float(v)
+                delta = upstream * slope
+            for i, v in enumerate(delta, 1):
+                out[f"{ex}delta{l}[{i}]"] = float(v)
+            grad_w = np.outer(delta, acts[l - 1])  # ∂L/∂W⁽ˡ⁾ = δ⁽ˡ⁾ (a⁽ˡ⁻¹⁾)ᵀ
+            for i in range(grad_w.shape[0]):
+                for j in range(grad_w.shape[1]):
+                    per_example[f"W{l}[{i + 1},{j + 1}]"] = float(grad_w[i, j])
+            if layer.bias == "shared":
+                per_example[f"b{l}[1]"] = float(delta.sum())
+            elif layer.bias == "yes":
+                for i, v in enumerate(delta, 1):
+                    per_example[f"b{l}[{i}]"] = float(v)
+        for entry in grads:
+            if entry in trained:
+                grads[entry] += per_example[entry]
+                if batch:
+                    out[f"{ex}grad.{entry}"] = per_example[entry]
+    if problem.reduction == "mean":
+        grads = {e: g / len(problem.data) for e, g in grads.items()}
+    return grads, losses
+
+
+def _store_forward(out, prefix, zs, acts, last):
+    for l in range(1, last + 1):
+        for i, v in enumerate(zs[l], 1):
+            out[f"{prefix}z{l}[{i}]"] = float(v)
+        name = "yhat" if l == last else f"a{l}"
+        for i, v in enumerate(acts[l], 1):
+            out[f"{prefix}{name}[{i}]"] = float(v)
+
+
+def _store_loss(out, prefix, losses, problem, batch):
+    if batch:
+        for n, loss in enumerate(losses, 1):
+            out[f"{prefix}ex{n}.loss"] = float(loss)
+    total = float(np.sum(losses))
+    out[f"{prefix}loss"] = total / len(losses) if (batch and problem.reduction == "mean") \
+        else total

@@ -1,0 +1,55 @@
+"""The command line. It parses arguments, calls the library, prints, and sets exit codes:
+0 success, 2 bad input or a failed check (one line on stderr, never a traceback)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from .errors import SympropError
+
+
+class _Group(click.Group):
+    """Every SympropError becomes one line on stderr and exit status 2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except SympropError as error:
+            click.echo(f"symprop: {error}", err=True)
+            sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo("symprop: interrupted; files already written are complete", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="symprop")
+def main():
+    """Derive, verify and typeset backpropagation."""
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="What to print.")
+@click.option("--digits", type=click.IntRange(0, 30), default=None,
+              help="Decimal places shown (default: the spec's, else 4).")
+@click.option("--symbolic-seconds", type=click.FloatRange(0, 3600), default=3.0,
+              show_default=True, help="Time budget for the simplify-to-zero proof.")
+def solve(spec, fmt, digits, symbolic_seconds):
+    """Derive, evaluate exactly and prove every gradient of SPEC."""
+    from .spec import load
+    from .views import solution_table
+
+    solution = load(spec).solve(symbolic_seconds=symbolic_seconds)
+    if fmt == "json":
+        click.echo(json.dumps(solution.to_dict(digits), indent=1, ensure_ascii=False))
+    else:
+        click.echo(solution_table(solution, digits), nl=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""Compare the exact values with two independent numeric references.
+
+* NumPy: the float64 backprop of ``backprop.py`` for every quantity it names.
+* Finite differences: central differences of the NumPy loss for every gradient, at the
+  parameters of each step; skipped (and said so) for a step whose ReLU pre-activation
+  lies within the difference step of the kink.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .backprop import Network, reference
+
+NUMPY_RTOL = 1e-9  # |numpy − exact| ≤ NUMPY_RTOL · max(1, |exact|)
+FD_STEP = 1e-6  # h = FD_STEP · max(1, |θ|)
+FD_RTOL = 1e-5  # |fd − exact| ≤ FD_RTOL · max(1, |exact|, |L|)
+KINKED = ("relu", "leaky_relu")
+
+
+@dataclass
+class Comparison:
+    kind: str  # 'numpy' or 'finite_differences'
+    tolerance: float
+    compared: int = 0
+    largest_difference: float = 0.0
+    worst: str = ""
+    failures: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def agrees(self) -> bool:
+        return not self.failures
+
+    def record(self, name: str, exact: float, other: float, scale: float) -> None:
+        self.compared += 1
+        gap = abs(other - exact) if math.isfinite(other) else math.inf
+        relative = gap / scale
+        if relative > self.largest_difference or not self.worst:
+            self.largest_difference, self.worst = relative, name
+        if not relative <= self.tolerance:
+            self.failures.append(f"{name}: exact {exact!r}, {self.kind} {other!r}")
+
+
+def against_numpy(solution) -> Comparison:
+    out = Comparison("numpy", NUMPY_RTOL)
+    for name, value in reference(solution.problem).items():
+        exact = solution.values.float(name)
+        out.record(name, exact, value, max(1.0, abs(exact)))
+    return out
+
+
+def against_finite_differences(solution) -> Comparison:
+    out = Comparison("finite_differences", FD_RTOL)
+    problem, graph, values = solution.problem, solution.graph, solution.values
+    for step in range(1, problem.steps + 1):
+        prefix = f"step{step}." if step > 1 else ""
+        params = {e: values.float(f"{prefix}{e}") for e in problem.entries()}
+        if _near_kink(graph, values, step):
+            out.skipped.append(f"step {step}: a ReLU pre-activation lies within h of 0")
+            continue
+        loss = values.float(f"{prefix}loss")
+        for entry in problem.trained():
+            h = FD_STEP * max(1.0, abs(params[entry]))
+            up, down = dict(params), dict(params)
+            up[entry] += h
+            down[entry] -= h
+            fd = (Network(problem, up).loss() - Network(problem, down).loss()) / (2 * h)
+            exact = values.float(f"{prefix}grad.{entry}")
+            out.record(f"{prefix}grad.{entry}", exact, fd, max(1.0, abs(exact), abs(loss)))
+    return out
+
+
+def _near_kink(graph, values, step: int) -> bool:
+    layers = graph.problem.layers
+    for node in graph.stage("forward"):
+        label = node.label
+        if label.kind == "z" and label.step == step and layers[label.layer].activation in KINKED:
+            if abs(values.float(node.name)) < 100 * FD_STEP * 10:
+                return True
+    return False

@@ -1,0 +1,123 @@
+"""Exact decimal numbers: a strict reader, calculator-style rounding, and decimal text.
+
+Values are ``fractions.Fraction`` (exact) or ``mpmath.mpf`` (high precision). Rounding is
+ROUND_HALF_UP on the exact value, as a person with a calculator rounds: 0.125 → 0.13 and
+−0.125 → −0.13.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+import mpmath
+
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_RATIO = re.compile(r"[+-]?\d+/\d+")
+MAX_EXPONENT = 400  # 1e±400 is far beyond any hand calculation; larger would be a DoS
+
+
+def parse_decimal(text: str) -> Fraction:
+    """Read '0.1', '-3', '1e-3', '.5' or '1/3' exactly; ValueError on anything else."""
+    text = text.strip().replace("\u2212", "-")  # accept a typeset minus sign
+    if _RATIO.fullmatch(text):
+        num, den = text.split("/")
+        if int(den) == 0:
+            raise ValueError("zero denominator")
+        return Fraction(int(num), int(den))
+    if not _DECIMAL.fullmatch(text):
+        raise ValueError("not a decimal number")
+    mantissa, _, exponent = text.lower().partition("e")
+    if exponent and abs(int(exponent)) > MAX_EXPONENT:
+        raise ValueError("exponent out of range")
+    return Fraction(mantissa) * Fraction(10) ** int(exponent or 0)
+
+
+def decimals_in(text: str) -> int:
+    """How many decimal places a written number shows: '0.60' → 2, '6' → 0, '1.2e-3' → 4."""
+    text = text.strip().lower()
+    mantissa, _, exponent = text.partition("e")
+    places = len(mantissa.partition(".")[2])
+    return max(0, places - int(exponent or 0))
+
+
+def to_fraction(value) -> Fraction:
+    """The exact rational value of a Fraction, an int or a finite mpf."""
+    if isinstance(value, Fraction | int):
+        return Fraction(value)
+    if not mpmath.isfinite(value):
+        raise ValueError("not finite")
+    sign, man, exp, _ = mpmath.mpf(value)._mpf_
+    return (-1 if sign else 1) * Fraction(int(man)) * Fraction(2) ** int(exp)
+
+
+def round_half_up(value, decimals: int) -> Fraction:
+    """Round to ``decimals`` places, ties away from zero, on the exact value."""
+    exact = to_fraction(value)
+    scale = Fraction(10) ** decimals
+    magnitude = int(abs(exact) * scale + Fraction(1, 2))  # floor(|x|·10^d + ½)
+    return Fraction(-magnitude if exact < 0 else magnitude) / scale
+
+
+def truncate(value, decimals: int) -> Fraction:
+    """Cut to ``decimals`` places, towards zero, as some hand calculations do."""
+    exact = to_fraction(value)
+    scale = Fraction(10) ** decimals
+    magnitude = int(abs(exact) * scale)
+    return Fraction(-magnitude if exact < 0 else magnitude) / scale
+
+
+def leading_place(value) -> int:
+    """The decimal exponent of the leading digit: 0.0172 → −2, 6 → 0, 0 → 0."""
+    exact = abs(to_fraction(value))
+    if exact == 0:
+        return 0
+    place = len(str(exact.numerator)) - len(str(exact.denominator))
+    while Fraction(10) ** place > exact:
+        place -= 1
+    while Fraction(10) ** (place + 1) <= exact:
+        place += 1
+    return place
+
+
+def places_for(value, decimals: int | None = None, significant: int | None = None) -> int:
+    """Decimal places that show ``value`` at fixed decimals or at significant figures."""
+    if significant is None:
+        return decimals if decimals is not None else 4
+    return max(0, significant - 1 - leading_place(value))
+
+
+def fixed(value: Fraction, decimals: int) -> str:
+    """An exact Fraction with a finite expansion as text with exactly ``decimals`` places."""
+    scaled = value * Fraction(10) ** decimals
+    if scaled.denominator != 1:
+        raise ValueError("value has more places than requested")
+    digits = str(abs(scaled.numerator)).rjust(decimals + 1, "0")
+    sign = "-" if scaled.numerator < 0 else ""
+    if decimals == 0:
+        return sign + digits
+    return f"{sign}{digits[:-decimals]}.{digits[-decimals:]}"
+
+
+def significant_text(value, digits: int = 32) -> str:
+    """``digits`` significant figures of an exact or mpf value, as a plain decimal string."""
+    if isinstance(value, Fraction | int):
+        exact = to_fraction(value)
+        if exact == 0:
+            return "0"
+        return fixed(round_half_up(exact, places_for(exact, significant=digits)),
+                     places_for(exact, significant=digits)).rstrip("0").rstrip(".") or "0"
+    return mpmath.nstr(value, digits, min_fixed=-30, max_fixed=40, strip_zeros=True)
+
+
+def decimal_text(value: Fraction) -> str:
+    """An exact Fraction as a terminating decimal ('0.01') or, failing that, 'p/q'."""
+    value = Fraction(value)
+    den, twos, fives = value.denominator, 0, 0
+    while den % 2 == 0:
+        den, twos = den // 2, twos + 1
+    while den % 5 == 0:
+        den, fives = den // 5, fives + 1
+    if den != 1:
+        return f"{value.numerator}/{value.denominator}"
+    return fixed(value, max(twos, fives))

@@ -1,0 +1,156 @@
+"""A solved problem: the graph, its exact values, and the three independent checks."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from . import __version__
+from .crosscheck import against_finite_differences, against_numpy
+from .decimals import decimal_text, fixed, places_for, round_half_up, significant_text
+from .derive import build
+from .errors import VerificationError
+from .evaluate import Program, carry, evaluate, is_exact
+from .proof import SYMBOLIC_SECONDS, prove
+from .spec import Problem
+
+JSON_SCHEMA_VERSION = 1
+JSON_DIGITS = 32
+
+
+class Solution:
+    """Everything ``symprop solve`` computes for one problem."""
+
+    def __init__(self, problem: Problem, symbolic_seconds: float = SYMBOLIC_SECONDS,
+                 verify: bool = True):
+        self.problem = problem
+        self.graph = build(problem)
+        self.program = Program(self.graph)
+        self.givens = self.program.given_values(problem)
+        self.values = evaluate(self.program, self.givens)
+        self.proof = self.numpy = self.finite_differences = None
+        if verify:
+            self.verify(symbolic_seconds)
+
+    def verify(self, symbolic_seconds: float = SYMBOLIC_SECONDS) -> None:
+        """Run the three checks; any disagreement raises VerificationError."""
+        self.proof = prove(self.graph, self.program, symbolic_seconds)
+        self.numpy = against_numpy(self)
+        self.finite_differences = against_finite_differences(self)
+        problems = [f"{g.name}: chain rule and direct derivative differ "
+                    f"({g.method}, relative {g.largest_difference:.3g})"
+                    for g in self.proof.gradients if not g.agrees]
+        problems += self.numpy.failures + self.finite_differences.failures
+        if problems:
+            raise VerificationError(f"{self.problem.name}: {problems[0]}"
+                                    + (f" (and {len(problems) - 1} more)" if problems[1:] else ""))
+
+    # values ------------------------------------------------------------------------------
+    def value(self, name: str):
+        """The exact value (Fraction) or a stable high-precision mpf."""
+        return self.values[name]
+
+    def rounded(self, name: str, decimals: int | None = None,
+                significant: int | None = None) -> Fraction:
+        value = self.values[name]
+        return round_half_up(value, places_for(value, decimals, significant))
+
+    def text(self, name: str, decimals: int | None = None,
+             significant: int | None = None) -> str:
+        """The value as a careful author writes it: fixed places, no '-0'."""
+        value = self.values[name]
+        places = places_for(value, decimals if decimals is not None else self.problem.digits,
+                            significant)
+        text = fixed(round_half_up(value, places), places)
+        return text.removeprefix("-") if set(text) <= set("-0.") else text
+
+    def carry(self, decimals: int | None = None, significant: int | None = None) -> dict:
+        """Hand-style values: name → (value used later, value before rounding)."""
+        used, raw = carry(self.program, self.givens,
+                          decimals if decimals is not None else self.problem.digits, significant)
+        return {name: (u, r) for name, u, r in zip(self.program.names, used, raw, strict=True)}
+
+    def with_changes(self, changes: dict) -> dict:
+        """Exact values with some givens changed (seed 000 nudges w1 by 0.001)."""
+        givens = list(self.givens)
+        for name, value in changes.items():
+            givens[self.program.givens.index(self.program.index[self.graph.resolve(name)])] = \
+                Fraction(value)
+        return dict(evaluate(self.program, givens).items())
+
+    # export ------------------------------------------------------------------------------
+    def to_dict(self, decimals: int | None = None) -> dict:
+        decimals = self.problem.digits if decimals is None else decimals
+        carried = self.carry(decimals)
+        quantities = []
+        for node in self.graph:
+            value = self.values[node.name]
+            entry = {
+                "name": node.name, "stage": node.stage,
+                "formula": None if node.formula is None else str(node.formula),
+                "parents": list(node.parents),
+                "value": significant_text(value, JSON_DIGITS),
+                "exact": _exact_text(value),
+                "float": float(value),
+                "rounded": self.text(node.name, decimals),
+            }
+            if node.formula is not None:
+                entry["carry"] = _fixed_text(carried[node.name][0], decimals)
+            quantities.append(entry)
+        return {
+            "schema": JSON_SCHEMA_VERSION, "symprop": __version__,
+            "problem": _problem_dict(self.problem), "decimals": decimals,
+            "quantities": quantities,
+            "aliases": dict(sorted(self.graph.aliases.items())),
+            "checks": self.checks_dict(),
+        }
+
+    def checks_dict(self) -> dict:
+        if self.proof is None:
+            return {}
+        return {
+            "symbolic": {"agrees": self.proof.agrees, "methods": self.proof.methods(),
+                         "random_point_seed": self.proof.seed,
+                         "seconds": round(self.proof.seconds, 3),
+                         "largest_relative_difference": max(
+                             (g.largest_difference for g in self.proof.gradients), default=0.0),
+                         "gradients": {g.name: g.method for g in self.proof.gradients}},
+            "numpy": _comparison_dict(self.numpy),
+            "finite_differences": _comparison_dict(self.finite_differences),
+        }
+
+
+def _exact_text(value) -> str | None:
+    if not is_exact(value):
+        return None
+    return str(value) if value.denominator != 1 else str(value.numerator)
+
+
+def _fixed_text(value, decimals: int) -> str:
+    value = Fraction(value)
+    places = max(decimals, 0)
+    if (value * 10**places).denominator != 1:  # significant-figure rounding of tiny values
+        places = len(str(value.denominator))
+        value = round_half_up(value, places)
+    return fixed(value, places)
+
+
+def _comparison_dict(comparison) -> dict:
+    return {"agrees": comparison.agrees, "compared": comparison.compared,
+            "tolerance": comparison.tolerance,
+            "largest_relative_difference": comparison.largest_difference,
+            "worst": comparison.worst, "skipped": comparison.skipped}
+
+
+def _problem_dict(problem: Problem) -> dict:
+    return {
+        "name": problem.name,
+        "layers": [{"units": l.units, "activation": l.activation, "bias": l.bias}
+                   for l in problem.layers],
+        "loss": problem.loss, "reduction": problem.reduction,
+        "learning_rate": None if problem.learning_rate is None
+        else decimal_text(problem.learning_rate),
+        "steps": problem.steps, "examples": len(problem.data),
+        "frozen": sorted(problem.frozen),
+        "relu_derivative_at_zero": str(problem.relu_derivative_at_zero),
+        "names": problem.names,
+    }

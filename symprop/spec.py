@@ -1,0 +1,413 @@
+"""The problem a user writes down, read from a spec file and validated into a frozen record.
+
+A spec names the layers, every parameter, the training examples, the loss, the reduction
+over the batch, the learning rate and the number of SGD steps. Numbers are exact Fractions.
+This module does not import SymPy, so the NumPy reference can share it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from .decimals import parse_decimal
+from .errors import LimitError, SpecError
+from .source import Number, Source, path_text, read_file, read_text
+
+ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "softmax")
+LOSSES = ("half_squared_error", "squared_error", "mean_squared_error",
+          "binary_cross_entropy", "cross_entropy")
+PROBABILITY_OUTPUTS = ("sigmoid", "softmax")
+REDUCTIONS = ("mean", "sum")
+TOP_KEYS = ("name", "description", "layers", "parameters", "names", "data", "loss",
+            "reduction", "learning_rate", "steps", "frozen", "relu_derivative_at_zero",
+            "digits", "variants")
+LAYER_KEYS = ("units", "activation", "bias", "alpha")
+MAX_PARAMETERS = 10_000
+MAX_STEPS = 50
+MAX_MAGNITUDE = Fraction(10) ** 12
+MIN_MAGNITUDE = Fraction(1, 10**12)
+_ENTRY = re.compile(r"([Wb])(\d+)(?:\[(\d+)(?:,(\d+))?\])?")
+
+
+@dataclass(frozen=True)
+class Layer:
+    units: int
+    activation: str | None = None  # None on the input layer
+    bias: str = "yes"  # yes | no | shared (one bias for the whole layer)
+    alpha: Fraction = Fraction(1, 100)  # leaky_relu slope for z < 0
+
+
+@dataclass(frozen=True)
+class Example:
+    x: tuple[Fraction, ...]
+    y: tuple[Fraction, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A validated problem. ``parameters`` maps canonical entries ('W1[1,2]') to values."""
+
+    name: str
+    layers: tuple[Layer, ...]
+    parameters: dict[str, Fraction]
+    data: tuple[Example, ...]
+    loss: str
+    reduction: str = "mean"
+    learning_rate: Fraction | None = None
+    steps: int = 1
+    frozen: frozenset[str] = frozenset()
+    relu_derivative_at_zero: Fraction = Fraction(0)
+    names: dict[str, str] = field(default_factory=dict)  # textbook name → canonical entry
+    digits: int = 4
+    description: str = ""
+    variants: dict = field(default_factory=dict, compare=False)
+    source: str = ""
+
+    @property
+    def depth(self) -> int:
+        """Number of layers with weights (the input layer is layer 0)."""
+        return len(self.layers) - 1
+
+    def weight_entries(self, layer: int) -> list[str]:
+        rows, cols = self.layers[layer].units, self.layers[layer - 1].units
+        return [f"W{layer}[{i},{j}]" for i in range(1, rows + 1) for j in range(1, cols + 1)]
+
+    def bias_entries(self, layer: int) -> list[str]:
+        kind = self.layers[layer].bias
+        units = 1 if kind == "shared" else self.layers[layer].units
+        return [] if kind == "no" else [f"b{layer}[{i}]" for i in range(1, units + 1)]
+
+    def bias_entry(self, layer: int, unit: int) -> str | None:
+        """The parameter entry that unit ``unit`` of ``layer`` adds, if any."""
+        kind = self.layers[layer].bias
+        return None if kind == "no" else f"b{layer}[{1 if kind == 'shared' else unit}]"
+
+    def entries(self) -> list[str]:
+        """Every parameter entry, layer by layer, weights before biases."""
+        out: list[str] = []
+        for layer in range(1, len(self.layers)):
+            out += self.weight_entries(layer) + self.bias_entries(layer)
+        return out
+
+    def trained(self) -> list[str]:
+        return [e for e in self.entries() if e not in self.frozen]
+
+    def textbook_name(self, entry: str) -> str | None:
+        for alias, canonical in self.names.items():
+            if canonical == entry:
+                return alias
+        return None
+
+    def solve(self, **options):
+        """Derive, evaluate and prove this problem (see ``symprop.solve``)."""
+        from .api import solve
+        return solve(self, **options)
+
+    def with_values(self, parameters=None, data=None) -> Problem:
+        """The same problem with other numbers (used by variants); shapes are kept."""
+        from dataclasses import replace
+        return replace(self, parameters=dict(parameters or self.parameters),
+                       data=tuple(data or self.data))
+
+
+def load(path) -> Problem:
+    """Read and validate a spec file."""
+    return _Reader(read_file(path)).problem(Path(path).stem)
+
+
+def loads(text: str, name: str = "spec") -> Problem:
+    """Read and validate spec text."""
+    return _Reader(read_text(text, name)).problem(name)
+
+
+def suggest(word: str, choices) -> str:
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class _Reader:
+    """Validates a Source field by field; every error names its path and place."""
+
+    def __init__(self, source: Source):
+        self.source = source
+
+    def fail(self, path: tuple, expected: str, got: str | None = None):
+        raise SpecError(path_text(path), expected, got, self.source.where(path))
+
+    def show(self, value) -> str:
+        if value is None:
+            return "nothing"
+        if isinstance(value, bool):
+            return f"boolean {str(value).lower()}"
+        if isinstance(value, Number):
+            return str(value)
+        if isinstance(value, str):
+            return repr(value if len(value) <= 40 else value[:37] + "...")
+        return type(value).__name__ if not isinstance(value, list | dict) else (
+            "a list" if isinstance(value, list) else "a mapping")
+
+    # scalar readers ---------------------------------------------------------------
+    def number(self, value, path: tuple) -> Fraction:
+        if isinstance(value, bool) or not isinstance(value, str):
+            self.fail(path, "a finite number", self.show(value))
+        try:
+            number = parse_decimal(value)
+        except ValueError:
+            self.fail(path, "a finite number", self.show(value))
+        if number != 0 and not MIN_MAGNITUDE <= abs(number) <= MAX_MAGNITUDE:
+            self.fail(path, "a number between 1e-12 and 1e12 in size (or 0)", str(value))
+        return number
+
+    def integer(self, value, path: tuple, low: int, high: int) -> int:
+        number = self.number(value, path)
+        if number.denominator != 1 or not low <= number <= high:
+            self.fail(path, f"a whole number from {low} to {high}", self.show(value))
+        return int(number)
+
+    def text(self, value, path: tuple) -> str:
+        if not isinstance(value, str) or isinstance(value, Number):
+            self.fail(path, "text", self.show(value))
+        return value
+
+    def choice(self, value, path: tuple, choices) -> str:
+        if not isinstance(value, str) or value not in choices:
+            hint = suggest(value, choices) if isinstance(value, str) else ""
+            self.fail(path, f"one of {', '.join(choices)}", self.show(value) + hint)
+        return value
+
+    def mapping(self, value, path: tuple, keys=None, required=()) -> dict:
+        if not isinstance(value, dict):
+            self.fail(path, "a mapping", self.show(value))
+        for key in value:
+            if keys is not None and key not in keys:
+                self.fail((*path, key), f"a known key ({', '.join(keys)})",
+                          f"'{key}'{suggest(key, keys)}")
+        for key in required:
+            if key not in value:
+                self.fail((*path, key), "this field", "nothing (it is missing)")
+        return value
+
+    def vector(self, value, path: tuple, length: int, what: str) -> tuple[Fraction, ...]:
+        if not isinstance(value, list):
+            value = [value] if length == 1 and isinstance(value, str) else value
+        if not isinstance(value, list) or len(value) != length:
+            got = f"{len(value)} values" if isinstance(value, list) else self.show(value)
+            self.fail(path, f"{length} value{'s' * (length != 1)} ({what})", got)
+        return tuple(self.number(v, (*path, i)) for i, v in enumerate(value))
+
+    # the document ------------------------------------------------------------------
+    def problem(self, default_name: str) -> Problem:
+        root = self.source.tree
+        self.mapping(root, (), TOP_KEYS, ("layers", "parameters", "data", "loss"))
+        layers = self.layers(root["layers"])
+        names = self.names(root.get("names"), layers)
+        parameters = self.parameters(root["parameters"], layers, names)
+        if sum(1 for _ in parameters) > MAX_PARAMETERS:
+            raise LimitError(f"{self.source.name}: the network has {len(parameters):,} "
+                             f"parameters; the limit is {MAX_PARAMETERS:,}")
+        loss = self.choice(root["loss"], ("loss",), LOSSES)
+        data = self.data(root["data"], layers, loss)
+        output = layers[-1].activation
+        if loss in ("binary_cross_entropy", "cross_entropy") and output not in PROBABILITY_OUTPUTS:
+            self.fail(("loss",), f"an output activation with values in (0, 1) for {loss} "
+                      "(sigmoid or softmax)", f"output activation '{output}'")
+        rate = root.get("learning_rate")
+        rate = None if rate is None else self.number(rate, ("learning_rate",))
+        if rate is not None and rate <= 0:
+            self.fail(("learning_rate",), "a positive number", str(root["learning_rate"]))
+        steps = self.integer(root.get("steps", Number("1")), ("steps",), 1, MAX_STEPS)
+        if steps > 1 and rate is None:
+            self.fail(("learning_rate",), f"a learning rate for {steps} steps", "nothing")
+        relu0 = self.number(root.get("relu_derivative_at_zero", Number("0")),
+                            ("relu_derivative_at_zero",))
+        if relu0 not in (0, 1):
+            self.fail(("relu_derivative_at_zero",), "0 or 1", str(relu0))
+        variants = root.get("variants") or {}
+        if not isinstance(variants, dict):
+            self.fail(("variants",), "a mapping", self.show(variants))
+        problem = Problem(
+            name=self.text(root.get("name", default_name), ("name",)),
+            description=self.text(root.get("description", ""), ("description",)),
+            layers=layers, parameters=parameters, data=data, loss=loss,
+            reduction=self.choice(root.get("reduction", "mean"), ("reduction",), REDUCTIONS),
+            learning_rate=rate, steps=steps, relu_derivative_at_zero=relu0, names=names,
+            digits=self.integer(root.get("digits", Number("4")), ("digits",), 0, 30),
+            variants=variants, source=self.source.name)
+        frozen = self.frozen(root.get("frozen", []), problem)
+        return Problem(**{**problem.__dict__, "frozen": frozen})
+
+    def layers(self, value) -> tuple[Layer, ...]:
+        if not isinstance(value, list) or len(value) < 2:
+            self.fail(("layers",), "a list of at least 2 layers (inputs first)",
+                      self.show(value))
+        layers = []
+        for index, raw in enumerate(value):
+            path = ("layers", index)
+            self.mapping(raw, path, LAYER_KEYS, ("units",))
+            units = self.integer(raw["units"], (*path, "units"), 1, 1000)
+            if index == 0:
+                for key in ("activation", "bias", "alpha"):
+                    if key in raw:
+                        self.fail((*path, key), "no activation, bias or alpha on the input "
+                                  "layer (layer 0)", f"{key}: {self.show(raw[key])}")
+                layers.append(Layer(units))
+                continue
+            if "activation" not in raw:
+                self.fail((*path, "activation"), f"one of {', '.join(ACTIVATIONS)}",
+                          "nothing (it is missing)")
+            activation = self.choice(raw["activation"], (*path, "activation"), ACTIVATIONS)
+            if activation == "softmax" and index != len(value) - 1:
+                self.fail((*path, "activation"), "softmax on the output layer only",
+                          f"softmax on hidden layer {index}")
+            if activation == "softmax" and units < 2:
+                self.fail((*path, "units"), "at least 2 units for softmax", str(units))
+            bias = raw.get("bias", True)
+            if bias not in (True, False, "shared"):
+                self.fail((*path, "bias"), "true, false or shared", self.show(bias))
+            bias = {True: "yes", False: "no"}.get(bias, bias)
+            alpha = self.number(raw.get("alpha", Number("0.01")), (*path, "alpha"))
+            if "alpha" in raw and activation != "leaky_relu":
+                self.fail((*path, "alpha"), "alpha only with leaky_relu", activation)
+            layers.append(Layer(units, activation, bias, alpha))
+        return tuple(layers)
+
+    def names(self, value, layers) -> dict[str, str]:
+        probe = Problem("", layers, {}, (), "half_squared_error")
+        entries = probe.entries()
+        if value is None:
+            return {}
+        if value == "sequential":
+            names, weights, biases = {}, 0, 0
+            for entry in entries:
+                if entry.startswith("W"):
+                    weights += 1
+                    names[f"w{weights}"] = entry
+                else:
+                    biases += 1
+                    names[f"b{biases}"] = entry
+            return names
+        self.mapping(value, ("names",))
+        names = {}
+        for alias, target in value.items():
+            path = ("names", alias)
+            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,15}", alias):
+                self.fail(path, "a name of letters, digits and _ (starting with a letter, "
+                          "at most 16 characters)", repr(alias))
+            target = self.text(target, path).replace(" ", "")
+            target = self.entry_name(target, probe, path)
+            if target in names.values():
+                self.fail(path, "each parameter named once", f"a second name for {target}")
+            names[alias] = target
+        return names
+
+    def entry_name(self, text: str, probe: Problem, path: tuple) -> str:
+        """'W1[1,2]', 'b1[2]', or 'b1' for a one-unit or shared bias → canonical entry."""
+        entries = probe.entries()
+        if text in entries:
+            return text
+        if f"{text}[1]" in entries and f"{text}[2]" not in entries:
+            return f"{text}[1]"
+        self.fail(path, "a parameter entry such as W1[1,2] or b1[1]", repr(text))
+
+    def parameters(self, value, layers, names) -> dict[str, Fraction]:
+        self.mapping(value, ("parameters",))
+        probe = Problem("", layers, {}, (), "half_squared_error")
+        entries, given = probe.entries(), {}
+
+        def put(entry, number, path):
+            if entry in given:
+                self.fail(path, f"{entry} given once", "a second value for it")
+            given[entry] = number
+
+        for key, raw in value.items():
+            path = ("parameters", key)
+            if key in names:
+                put(names[key], self.number(raw, path), path)
+                continue
+            match = _ENTRY.fullmatch(key)
+            if not match or not 1 <= int(match[2]) < len(layers):
+                self.fail(path, f"W<l>, b<l> (l = 1 … {len(layers) - 1}), an entry such as "
+                          "W1[1,2], or a name from 'names'", f"'{key}'"
+                          + suggest(key, [*names, *entries]))
+            kind, layer = match[1], int(match[2])
+            if match[3]:
+                entry = self.entry_name(key, probe, path)
+                put(entry, self.number(raw, path), path)
+            elif kind == "W":
+                rows, cols = layers[layer].units, layers[layer - 1].units
+                shape = (f"a {rows}×{cols} matrix (one row per unit of layer {layer}, one "
+                         f"column per unit of layer {layer - 1})")
+                if cols == rows == 1 and not isinstance(raw, list):
+                    raw = [[raw]]
+                if rows == 1 and isinstance(raw, list) and raw and not isinstance(raw[0], list):
+                    raw = [raw]
+                if not isinstance(raw, list) or len(raw) != rows or not all(
+                        isinstance(r, list) and len(r) == cols for r in raw):
+                    self.fail(path, shape, self.shape_of(raw))
+                for i, row in enumerate(raw):
+                    for j, number in enumerate(row):
+                        put(f"W{layer}[{i + 1},{j + 1}]",
+                            self.number(number, (*path, i, j)), (*path, i, j))
+            else:
+                bias_entries = probe.bias_entries(layer)
+                if not bias_entries:
+                    self.fail(path, f"no b{layer}: layer {layer} has bias: false", "a value")
+                numbers = self.vector(raw, path, len(bias_entries),
+                                      f"one per bias of layer {layer}")
+                for entry, number in zip(bias_entries, numbers, strict=True):
+                    put(entry, number, path)
+        missing = [e for e in entries if e not in given]
+        if missing:
+            shown = ", ".join(missing[:6]) + (" …" if len(missing) > 6 else "")
+            self.fail(("parameters",), "a value for every parameter", f"none for {shown}")
+        return {entry: given[entry] for entry in entries}
+
+    def shape_of(self, raw) -> str:
+        if isinstance(raw, list) and all(isinstance(r, list) for r in raw):
+            widths = sorted({len(r) for r in raw})
+            return f"{len(raw)} rows of {'/'.join(map(str, widths)) or 0} values"
+        return self.show(raw)
+
+    def data(self, value, layers, loss) -> tuple[Example, ...]:
+        if isinstance(value, dict):
+            value = [value]
+        if not isinstance(value, list) or not value:
+            self.fail(("data",), "a list of examples {x: […], y: […]}", self.show(value))
+        if len(value) > 1000:
+            raise LimitError(f"{self.source.name}: data has {len(value):,} examples; the "
+                             "limit is 1,000")
+        examples = []
+        for index, raw in enumerate(value):
+            path = ("data", index)
+            self.mapping(raw, path, ("x", "y"), ("x", "y"))
+            x = self.vector(raw["x"], (*path, "x"), layers[0].units, "one per input")
+            y = self.vector(raw["y"], (*path, "y"), layers[-1].units, "one per output")
+            if loss in ("binary_cross_entropy", "cross_entropy"):
+                for k, target in enumerate(y):
+                    if not 0 <= target <= 1:
+                        self.fail((*path, "y", k), f"a target in [0, 1] for {loss}",
+                                  str(raw["y"][k] if isinstance(raw["y"], list) else raw["y"]))
+            examples.append(Example(x, y))
+        return tuple(examples)
+
+    def frozen(self, value, problem: Problem) -> frozenset[str]:
+        if not isinstance(value, list):
+            self.fail(("frozen",), "a list of parameter names", self.show(value))
+        entries, frozen = problem.entries(), set()
+        for index, name in enumerate(value):
+            path = ("frozen", index)
+            name = self.text(name, path).replace(" ", "")
+            if name in problem.names:
+                frozen.add(problem.names[name])
+            elif name in entries:
+                frozen.add(name)
+            elif any(e.startswith(name + "[") for e in entries):
+                frozen.update(e for e in entries if e.startswith(name + "["))
+            else:
+                self.fail(path, "a parameter such as W1, b2, W1[1,2] or a name from 'names'",
+                          f"'{name}'" + suggest(name, [*problem.names, *entries]))
+        return frozenset(frozen)

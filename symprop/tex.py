@@ -1,0 +1,58 @@
+"""Run the TeX engine safely: no shell escape, paranoid file access, a time limit.
+
+The document is compiled in a private temporary folder; only the finished PDF is moved
+to its destination (atomically). A failed build raises RenderError with the log's tail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .errors import RenderError
+from .output import write_atomic
+
+ENGINE = "pdflatex"
+RUNS = 2  # the second run settles references and TikZ positions
+SECONDS = 180
+LOG_TAIL_LINES = 25
+
+
+def available() -> bool:
+    return shutil.which(ENGINE) is not None
+
+
+def build_pdf(tex: str, destination: str | Path) -> Path:
+    """Compile LaTeX source ``tex`` and write the PDF to ``destination``."""
+    if not available():
+        raise RenderError(f"{ENGINE} not found: install TeX Live (see the README) to build PDFs")
+    env = dict(os.environ, openin_any="p", openout_any="p", shell_escape="f",
+               TEXMFOUTPUT="", max_print_line="1000")
+    with tempfile.TemporaryDirectory(prefix="symprop-tex-") as work:
+        source = Path(work) / "sheet.tex"
+        source.write_text(tex, encoding="utf-8")
+        command = [ENGINE, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
+                   "-file-line-error", "sheet.tex"]
+        for _ in range(RUNS):
+            try:
+                result = subprocess.run(command, cwd=work, env=env, stdin=subprocess.DEVNULL,
+                                        capture_output=True, timeout=SECONDS, check=False)
+            except subprocess.TimeoutExpired:
+                raise RenderError(f"{ENGINE} did not finish within {SECONDS} s") from None
+            if result.returncode != 0:
+                raise RenderError(f"{ENGINE} failed: {_log_tail(Path(work) / 'sheet.log')}")
+        return write_atomic(destination, (Path(work) / "sheet.pdf").read_bytes())
+
+
+def _log_tail(log: Path) -> str:
+    try:
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return "no log was written"
+    errors = [i for i, line in enumerate(lines) if line.startswith("!") or ":error" in line
+              or ".tex:" in line]
+    start = errors[0] if errors else max(0, len(lines) - LOG_TAIL_LINES)
+    return " | ".join(line for line in lines[start:start + LOG_TAIL_LINES] if line.strip())
