@@ -51,5 +51,15 @@ def solve(spec, fmt, digits, symbolic_seconds):
         click.echo(solution_table(solution, digits), nl=False)
 
 
+def _register() -> None:
+    from .cli_check import command as check
+    from .cli_variants import command as variants
+
+    main.add_command(check)
+    main.add_command(variants)
+
+
+_register()
+
 if __name__ == "__main__":
     main()
