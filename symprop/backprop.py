@@ -40,8 +40,20 @@ def _slope(name: str, z: np.ndarray, a: np.ndarray, alpha: float, at_zero: float
     return np.where(z > 0, 1.0, np.where(z < 0, alpha, 1.0 if at_zero == 1 else alpha))
 
 
-def _loss(name: str, yhat: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-    """The loss of one example and ∂L/∂ŷ."""
+def _log_outputs(activation: str, z: np.ndarray, yhat: np.ndarray):
+    """log ŷ and log(1 − ŷ), computed from z where the output activation allows it, so
+    that an output that underflows to 0 in float64 still has a finite logarithm."""
+    if activation == "softmax":  # log ŷᵢ = zᵢ − logsumexp(z)
+        shift = z.max()
+        log_yhat = z - (shift + np.log(np.sum(np.exp(z - shift))))
+        return log_yhat, np.log1p(-yhat)
+    if activation == "sigmoid":  # log σ(z) = −log(1 + e^{−z}), log(1 − σ(z)) = −log(1 + e^{z})
+        return -np.logaddexp(0, -z), -np.logaddexp(0, z)
+    return np.log(yhat), np.log1p(-yhat)
+
+
+def _loss(name: str, yhat: np.ndarray, y: np.ndarray, logs) -> tuple[float, np.ndarray]:
+    """The loss of one example and ∂L/∂ŷ; ``logs`` = (log ŷ, log(1 − ŷ))."""
     k = len(y)
     if name == "half_squared_error":
         return 0.5 * np.sum((y - yhat) ** 2), -(y - yhat)
@@ -49,13 +61,26 @@ def _loss(name: str, yhat: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray
         return np.sum((y - yhat) ** 2), -2 * (y - yhat)
     if name == "mean_squared_error":
         return np.sum((y - yhat) ** 2) / k, -2 * (y - yhat) / k
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if name == "binary_cross_entropy":
-            terms = np.where(y > 0, y * np.log(yhat), 0.0) + np.where(
-                y < 1, (1 - y) * np.log1p(-yhat), 0.0)
-            return -np.sum(terms), -y / yhat + (1 - y) / (1 - yhat)
-        terms = np.where(y > 0, y * np.log(yhat), 0.0)  # cross_entropy
-        return -np.sum(terms), -y / yhat
+    log_yhat, log_rest = logs
+    if name == "binary_cross_entropy":
+        terms = np.where(y > 0, y * log_yhat, 0.0) + np.where(y < 1, (1 - y) * log_rest, 0.0)
+        return -np.sum(terms), -y / yhat + (1 - y) / (1 - yhat)
+    terms = np.where(y > 0, y * log_yhat, 0.0)  # cross_entropy
+    return -np.sum(terms), -y / yhat
+
+
+def _fused_output_delta(problem: Problem, activation: str, yhat, y):
+    """The textbook's stable closed forms of δ⁽ᴸ⁾ (no division by ŷ):
+    softmax + cross-entropy: δ = ŷ Σₖyₖ − y;  sigmoid + binary cross-entropy: δ = ŷ − y;
+    sigmoid + cross-entropy: δ = −y(1 − ŷ)."""
+    match activation, problem.loss:
+        case "softmax", "cross_entropy":
+            return yhat * y.sum() - y
+        case "sigmoid", "binary_cross_entropy":
+            return yhat - y
+        case "sigmoid", "cross_entropy":
+            return -y * (1 - yhat)
+    return None
 
 
 class Network:
@@ -87,17 +112,30 @@ class Network:
 
     def loss(self) -> float:
         """The batch loss (sum or mean of the examples' losses)."""
+        with np.errstate(all="ignore"):
+            return self._loss()
+
+    def _loss(self) -> float:
         losses = []
         for example in self.problem.data:
-            _, acts = self.forward(np.array([float(v) for v in example.x]))
+            zs, acts = self.forward(np.array([float(v) for v in example.x]))
             losses.append(_loss(self.problem.loss, acts[-1],
-                                np.array([float(v) for v in example.y]))[0])
-        total = float(np.sum(losses))
+                                np.array([float(v) for v in example.y]),
+                                _log_outputs(self.problem.layers[-1].activation, zs[-1],
+                                             acts[-1]))[0])
+        with np.errstate(all="ignore"):
+            total = float(np.sum(losses))
         return total / len(losses) if self.problem.reduction == "mean" else total
 
 
 def reference(problem: Problem) -> dict[str, float]:
-    """Every quantity of every step in float64, under the graph's canonical names."""
+    """Every quantity of every step in float64, under the graph's canonical names.
+    Values beyond float64's range come out as ±inf or nan, without warnings."""
+    with np.errstate(all="ignore"):
+        return _reference(problem)
+
+
+def _reference(problem: Problem) -> dict[str, float]:
     out: dict[str, float] = {}
     net = Network(problem)
     batch = len(problem.data) > 1
@@ -122,7 +160,9 @@ def reference(problem: Problem) -> dict[str, float]:
         ex = f"ex{n}." if batch else ""
         zs, acts = net.forward(np.array([float(v) for v in example.x]))
         _store_forward(out, after + ex, zs, acts, last)
-        losses.append(_loss(problem.loss, acts[-1], np.array([float(v) for v in example.y]))[0])
+        logs = _log_outputs(problem.layers[-1].activation, zs[-1], acts[-1])
+        losses.append(_loss(problem.loss, acts[-1],
+                            np.array([float(v) for v in example.y]), logs)[0])
     _store_loss(out, after, losses, problem, batch)
     return out
 
@@ -137,7 +177,8 @@ def _backprop(problem, net, step_prefix, batch, last, out):
         y = np.array([float(v) for v in example.y])
         zs, acts = net.forward(x)
         _store_forward(out, ex, zs, acts, last)
-        loss, upstream = _loss(problem.loss, acts[-1], y)
+        logs = _log_outputs(problem.layers[-1].activation, zs[-1], acts[-1])
+        loss, upstream = _loss(problem.loss, acts[-1], y, logs)
         losses.append(loss)
         for k, v in enumerate(upstream, 1):
             out[f"{ex}grad.yhat[{k}]"] = float(v)
@@ -148,7 +189,11 @@ def _backprop(problem, net, step_prefix, batch, last, out):
                 upstream = net.weight(l + 1).T @ delta
                 for i, v in enumerate(upstream, 1):
                     out[f"{ex}grad.a{l}[{i}]"] = float(v)
-            if layer.activation == "softmax":  # δ = J_softmaxᵀ g, J = diag(ŷ) − ŷŷᵀ
+            fused = _fused_output_delta(problem, layer.activation, acts[l], y) \
+                if l == last else None
+            if fused is not None:
+                delta = fused
+            elif layer.activation == "softmax":  # δ = J_softmaxᵀ g, J = diag(ŷ) − ŷŷᵀ
                 a = acts[l]
                 delta = (np.diag(a) - np.outer(a, a)).T @ upstream
             else:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
@@ -23,6 +24,14 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("symprop: interrupted; files already written are complete", err=True)
             sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as error:  # a bug: one line, and the traceback on request
+            if os.environ.get("SYMPROP_DEBUG"):
+                raise
+            click.echo(f"symprop: internal error: {type(error).__name__}: {error} "
+                       "(set SYMPROP_DEBUG=1 for the traceback, and please report it)", err=True)
+            sys.exit(1)
 
 
 @click.group(cls=_Group)

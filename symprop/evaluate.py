@@ -190,6 +190,7 @@ class Values:
         return to_fraction(self[name])
 
     def float(self, name: str) -> float:
+        """The value in float64; ±inf where it lies beyond float64's range."""
         return float(self[name])
 
 

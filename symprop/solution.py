@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 from . import __version__
@@ -15,6 +16,7 @@ from .spec import Problem
 
 JSON_SCHEMA_VERSION = 1
 JSON_DIGITS = 32
+FIXED_LIMIT = 10**15
 
 
 class Solution:
@@ -56,8 +58,11 @@ class Solution:
 
     def text(self, name: str, decimals: int | None = None,
              significant: int | None = None) -> str:
-        """The value as a careful author writes it: fixed places, no '-0'."""
+        """The value as a careful author writes it: fixed places, no '-0'; scientific
+        notation from 10¹⁵ up, where fixed places stop being readable."""
         value = self.values[name]
+        if abs(value) >= FIXED_LIMIT:
+            return significant_text(value, (decimals or self.problem.digits) + 1)
         places = places_for(value, decimals if decimals is not None else self.problem.digits,
                             significant)
         text = fixed(round_half_up(value, places), places)
@@ -90,7 +95,7 @@ class Solution:
                 "parents": list(node.parents),
                 "value": significant_text(value, JSON_DIGITS),
                 "exact": _exact_text(value),
-                "float": float(value),
+                "float": _json_float(value),
                 "rounded": self.text(node.name, decimals),
             }
             if node.formula is not None:
@@ -119,14 +124,24 @@ class Solution:
         }
 
 
+def _json_float(value) -> float | None:
+    """float64 of the value, or None where it is beyond float64's range."""
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
 def _exact_text(value) -> str | None:
     if not is_exact(value):
         return None
     return str(value) if value.denominator != 1 else str(value.numerator)
 
 
-def _fixed_text(value, decimals: int) -> str:
-    value = Fraction(value)
+def _fixed_text(value, decimals: int) -> str | None:
+    """Carry-mode text; None where the rounded values make the step undefined (e.g. 1/0)."""
+    if type(value) is not Fraction:
+        return None
+    if abs(value) >= FIXED_LIMIT:
+        return significant_text(value, decimals + 1)
     places = max(decimals, 0)
     if (value * 10**places).denominator != 1:  # significant-figure rounding of tiny values
         places = len(str(value.denominator))

@@ -90,7 +90,7 @@ def _walk(node, path: tuple, source: Source, counter: list) -> object:
     tag = node.tag
     if isinstance(node, yaml.ScalarNode):
         return _scalar(node, path, source)
-    if not tag.startswith(_PLAIN_TAGS):
+    if tag not in (_PLAIN_TAGS + "seq", _PLAIN_TAGS + "map"):
         raise SpecError(path_text(path), "plain YAML without tags", tag, source.where(path))
     if isinstance(node, yaml.SequenceNode):
         return [_walk(item, (*path, i), source, counter) for i, item in enumerate(node.value)]
@@ -111,7 +111,7 @@ def _walk(node, path: tuple, source: Source, counter: list) -> object:
 
 
 def _scalar(node, path: tuple, source: Source) -> object:
-    kind = node.tag.removeprefix(_PLAIN_TAGS)
+    kind = node.tag.removeprefix(_PLAIN_TAGS) if node.tag.startswith(_PLAIN_TAGS) else ""
     if kind in ("int", "float"):
         return Number(node.value)
     if kind == "bool":

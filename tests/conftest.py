@@ -1,0 +1,24 @@
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture(scope="session")
+def examples() -> Path:
+    return EXAMPLES
+
+
+_solved = {}
+
+
+def solved(name: str, **options):
+    """Solve an example once per session (the symbolic proof takes a moment)."""
+    import symprop
+
+    key = (name, tuple(sorted(options.items())))
+    if key not in _solved:
+        _solved[key] = symprop.load(EXAMPLES / name).solve(**options)
+    return _solved[key]

@@ -1,0 +1,92 @@
+"""Bad input: one line naming the field, what was expected and what was found; exit 2."""
+
+import subprocess
+import sys
+
+import pytest
+
+GOOD = """\
+layers: [{units: 2}, {units: 2, activation: sigmoid}, {units: 1, activation: sigmoid}]
+parameters: {W1: [[0.5, -0.3], [0.2, 0.8]], b1: [0.1, -0.2], W2: [[0.7, -0.5]], b2: [0.05]}
+data: [{x: [1, 0], y: [1]}]
+loss: half_squared_error
+learning_rate: 0.5
+"""
+
+CASES = [  # (replace this, with this, expected fragments of the message)
+    ("loss: half_squared_error", "loss: [half", ["spec.yaml:5:14", "expected valid YAML"]),
+    ("W2: [[0.7, -0.5]]", "W2: [[0.7, -0.5, 1]]",
+     ["parameters.W2", "1×2 matrix", "got 1 rows of 3 values"]),
+    ("activation: sigmoid}, {units: 1", "activation: sigmod}, {units: 1",
+     ["layers[1].activation", "one of identity", "'sigmod'", "did you mean 'sigmoid'"]),
+    ("loss: half_squared_error", "loss: hinge", ["loss: expected one of", "'hinge'"]),
+    ("b2: [0.05]", "b2: [abc]", ["parameters.b2[0]", "a finite number", "abc"]),
+    ("b2: [0.05]", "b2: [.nan]", ["parameters.b2[0]", "a finite number", ".nan"]),
+    ("b2: [0.05]", "b2: [.inf]", ["parameters.b2[0]", "a finite number", ".inf"]),
+    ("b2: [0.05]", "b2: [no]", ["parameters.b2[0]", "a finite number", "boolean false"]),
+    ("loss: half_squared_error\n", "", ["loss", "missing"]),
+    ("{units: 2, activation: sigmoid}", "{units: 2, activation: softmax}",
+     ["layers[1].activation", "softmax on the output layer only"]),
+    ("loss: half_squared_error", "loss: binary_cross_entropy\nreduction: sum",
+     None),  # valid: targets in [0, 1]
+    ("y: [1]}]\nloss: half_squared_error", "y: [1.5]}]\nloss: binary_cross_entropy",
+     ["data[0].y[0]", "a target in [0, 1]", "1.5"]),
+    ("learning_rate: 0.5", "learning_rate: -0.5", ["learning_rate", "a positive number"]),
+    ("data: [{x: [1, 0], y: [1]}]", "data: [{x: [1], y: [1]}]",
+     ["data[0].x", "2 values", "got 1 values"]),
+    ("learning_rate: 0.5", "learning_rate: 0.5\nlerning: 1", ["lerning", "learning_rate"]),
+    ("loss: half_squared_error", "loss: !!python/object/apply:os.system [echo]",
+     ["loss", "plain YAML without tags"]),
+]
+
+
+def run(spec_text: str, tmp_path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(spec_text)
+    return subprocess.run([sys.executable, "-m", "symprop.cli", "solve", str(spec),
+                           "--format", "json", "--symbolic-seconds", "0"],
+                          capture_output=True, text=True, cwd=tmp_path)
+
+
+@pytest.mark.parametrize("old, new, fragments", CASES)
+def test_bad_input_gets_one_clear_line(tmp_path, old, new, fragments):
+    assert old in GOOD
+    result = run(GOOD.replace(old, new, 1), tmp_path)
+    if fragments is None:
+        assert result.returncode == 0, result.stderr
+        return
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+def test_missing_and_unreadable_files(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "symprop.cli", "solve",
+                             str(tmp_path / "nope.yaml")], capture_output=True, text=True)
+    assert result.returncode == 2 and "readable file" in result.stderr
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"\xff\xfe\x00layers")
+    result = subprocess.run([sys.executable, "-m", "symprop.cli", "solve", str(binary)],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "UTF-8" in result.stderr
+
+
+def test_log_of_zero_is_reported_not_printed_as_nan(tmp_path):
+    text = """\
+layers: [{units: 1}, {units: 1, activation: relu}, {units: 2, activation: softmax}]
+parameters: {W1: 1, b1: 0, W2: [[1000000], [-1000000]], b2: [0, 0]}
+data: [{x: 1, y: [0, 1]}]
+loss: cross_entropy
+"""
+    result = run(text, tmp_path)
+    # ŷ₂ = e^{−2·10⁶}/(1 + …) is tiny but not 0: the exact evaluation keeps it finite.
+    assert result.returncode == 0, result.stderr
+    import json
+    data = json.loads(result.stdout)  # strict JSON: no NaN or Infinity tokens
+    grad = {q["name"]: q for q in data["quantities"]}["grad.yhat[2]"]
+    assert grad["float"] is None and grad["value"].startswith("-")
+    assert any("beyond the float64 range" in s for s in data["checks"]["numpy"]["skipped"])
