@@ -106,6 +106,11 @@ class Network:
         for l in range(1, len(self.problem.layers)):
             layer = self.problem.layers[l]
             z = self.weight(l) @ acts[-1] + self.bias(l)  # z⁽ˡ⁾ = W⁽ˡ⁾ a⁽ˡ⁻¹⁾ + b⁽ˡ⁾
+            if layer.activation in ("relu", "leaky_relu"):
+                # within float64 rounding error of the kink the sign is unknowable: call it 0
+                noise = 8 * np.finfo(float).eps * (np.abs(self.weight(l)) @ np.abs(acts[-1])
+                                                   + np.abs(self.bias(l)))
+                z = np.where(np.abs(z) <= noise, 0.0, z)
             zs.append(z)
             acts.append(_act(layer.activation, z, float(layer.alpha)))
         return zs, acts

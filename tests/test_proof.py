@@ -21,22 +21,22 @@ def corrupted(problem, node_name, factor):
     return solution
 
 
-@pytest.mark.parametrize("method_limits", [(400, 20_000), (0, 20_000), (0, 0)])
+@pytest.mark.parametrize("method_limits", [(400, 8_000), (0, 8_000), (0, 0)])
 def test_a_wrong_link_is_caught_by_every_method(monkeypatch, method_limits):
     monkeypatch.setattr(proof, "SYMBOLIC_MAX_TREE", method_limits[0])
-    monkeypatch.setattr(proof, "COMPOSED_MAX_TREE", method_limits[1])
+    monkeypatch.setattr(proof, "COMPOSED_BUDGET", method_limits[1])
     problem = symprop.load(EXAMPLES / "textbook-2-2-1.yaml")
     solution = corrupted(problem, "dact1[1]", Rational(101, 100))  # σ' off by 1 %
     with pytest.raises(VerificationError, match="grad"):
         solution.verify(symbolic_seconds=5)
 
 
-@pytest.mark.parametrize("limits, method", [((400, 20_000), "symbolic"),
-                                             ((0, 20_000), "composed-at-points"),
+@pytest.mark.parametrize("limits, method", [((400, 8_000), "symbolic"),
+                                             ((0, 8_000), "composed-at-points"),
                                              ((0, 0), "forward-mode-at-points")])
 def test_each_method_proves_the_textbook_network(monkeypatch, limits, method):
     monkeypatch.setattr(proof, "SYMBOLIC_MAX_TREE", limits[0])
-    monkeypatch.setattr(proof, "COMPOSED_MAX_TREE", limits[1])
+    monkeypatch.setattr(proof, "COMPOSED_BUDGET", limits[1])
     solution = symprop.load(EXAMPLES / "textbook-2-2-1.yaml").solve(symbolic_seconds=10)
     assert solution.proof.methods() == {method: 9}
     assert solution.proof.agrees

@@ -1,0 +1,114 @@
+"""Time symprop's derivation against the naive approach, for widths 2–4 and depths 1–6.
+
+symprop: build the graph (chain rule with named intermediate quantities), evaluate it
+exactly, and prove every gradient (chain rule = direct derivative, see symprop.proof).
+naive:   compose the loss into one expression, sympy.diff it for every parameter, and
+         substitute the numbers with subs (run in a subprocess under a time limit).
+
+    python bench/derive.py [--naive-timeout SECONDS] [--skip-naive]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import subprocess
+import sys
+import time
+
+NAIVE = r"""
+import sys, time
+from sympy import Rational, diff
+import symprop
+from symprop.derive import build
+from symprop.proof import compose
+problem = symprop.loads(sys.stdin.read())
+graph = build(problem)
+started = time.perf_counter()
+loss = compose(graph, "loss", frozenset(), {})
+point = {graph.nodes[n].symbol: Rational(v.numerator, v.denominator)
+         for n, v in problem.parameters.items()}
+point.update({graph.nodes[f"x[{i + 1}]"].symbol: Rational(v.numerator, v.denominator)
+              for i, v in enumerate(problem.data[0].x)})
+point.update({graph.nodes[f"y[{i + 1}]"].symbol: Rational(v.numerator, v.denominator)
+              for i, v in enumerate(problem.data[0].y)})
+for entry in problem.entries():
+    diff(loss, graph.nodes[entry].symbol).subs(point).evalf(30)
+print(time.perf_counter() - started)
+"""
+
+
+def spec(width: int, depth: int, seed: int = 1) -> str:
+    rng = random.Random(seed)
+    units = [width] * (depth + 1) + [1]  # `depth` hidden layers of `width` sigmoid units
+    units = [width] + [width] * (depth - 1) + [1] if depth > 1 else [width, 1]
+    lines = ["layers:", f"  - {{units: {units[0]}}}"]
+    lines += [f"  - {{units: {u}, activation: sigmoid}}" for u in units[1:]]
+    lines.append("parameters:")
+    for l in range(1, len(units)):
+        rows = [[f"{rng.randint(-9, 9) / 10}" for _ in range(units[l - 1])]
+                for _ in range(units[l])]
+        lines.append(f"  W{l}: [{', '.join('[' + ', '.join(r) + ']' for r in rows)}]")
+        lines.append(f"  b{l}: [{', '.join(f'{rng.randint(-9, 9) / 10}' for _ in range(units[l]))}]")
+    x = ", ".join(f"{rng.randint(-9, 9) / 10}" for _ in range(units[0]))
+    lines += [f"data: [{{x: [{x}], y: [1]}}]", "loss: half_squared_error", "learning_rate: 0.5"]
+    return "\n".join(lines) + "\n"
+
+
+def symprop_seconds(text: str) -> tuple[int, dict]:
+    import symprop
+    from symprop.derive import build
+    from symprop.evaluate import Program, evaluate
+    from symprop.proof import prove
+
+    problem = symprop.loads(text)
+    t0 = time.perf_counter()
+    graph = build(problem)
+    t1 = time.perf_counter()
+    program = Program(graph)
+    values = evaluate(program, program.given_values(problem))
+    t2 = time.perf_counter()
+    result = prove(graph, program, symbolic_seconds=0)
+    t3 = time.perf_counter()
+    assert result.agrees and values is not None
+    return len(problem.entries()), {"derive": t1 - t0, "evaluate": t2 - t1, "prove": t3 - t2,
+                                    "methods": result.methods()}
+
+
+def naive_seconds(text: str, timeout: float) -> float | None:
+    try:
+        result = subprocess.run([sys.executable, "-c", NAIVE], input=text, text=True,
+                                capture_output=True, timeout=timeout, check=True)
+    except subprocess.TimeoutExpired:
+        return None
+    return float(result.stdout.strip())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--naive-timeout", type=float, default=60.0)
+    parser.add_argument("--skip-naive", action="store_true")
+    args = parser.parse_args()
+    print(f"{'width':>5} {'depth':>5} {'params':>6} {'derive':>8} {'evaluate':>8} "
+          f"{'prove':>8} {'total':>8}   {'naive diff+subs':>16}  proof method")
+    for width in (2, 3, 4):
+        naive_gave_up = False
+        for depth in range(1, 7):
+            text = spec(width, depth)
+            params, t = symprop_seconds(text)
+            total = t["derive"] + t["evaluate"] + t["prove"]
+            if args.skip_naive:
+                naive = "skipped"
+            elif naive_gave_up:
+                naive = f"> {args.naive_timeout:.0f} s (smaller one timed out)"
+            else:
+                seconds = naive_seconds(text, args.naive_timeout)
+                naive_gave_up = seconds is None
+                naive = f"> {args.naive_timeout:.0f} s" if seconds is None else f"{seconds:.3f} s"
+            methods = ", ".join(f"{n} {m}" for m, n in t["methods"].items())
+            print(f"{width:>5} {depth:>5} {params:>6} {t['derive']:>7.3f}s {t['evaluate']:>7.3f}s "
+                  f"{t['prove']:>7.3f}s {total:>7.3f}s   {naive:>16}  {methods}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
