@@ -40,8 +40,9 @@ print(time.perf_counter() - started)
 
 def spec(width: int, depth: int, seed: int = 1) -> str:
     rng = random.Random(seed)
-    units = [width] * (depth + 1) + [1]  # `depth` hidden layers of `width` sigmoid units
-    units = [width] + [width] * (depth - 1) + [1] if depth > 1 else [width, 1]
+    # `width` inputs, depth − 1 hidden layers of `width` sigmoid units, one sigmoid output:
+    # width 4, depth 6 is the 105-parameter goal network
+    units = [width] * depth + [1]
     lines = ["layers:", f"  - {{units: {units[0]}}}"]
     lines += [f"  - {{units: {u}, activation: sigmoid}}" for u in units[1:]]
     lines.append("parameters:")
@@ -49,7 +50,8 @@ def spec(width: int, depth: int, seed: int = 1) -> str:
         rows = [[f"{rng.randint(-9, 9) / 10}" for _ in range(units[l - 1])]
                 for _ in range(units[l])]
         lines.append(f"  W{l}: [{', '.join('[' + ', '.join(r) + ']' for r in rows)}]")
-        lines.append(f"  b{l}: [{', '.join(f'{rng.randint(-9, 9) / 10}' for _ in range(units[l]))}]")
+        biases = ", ".join(f"{rng.randint(-9, 9) / 10}" for _ in range(units[l]))
+        lines.append(f"  b{l}: [{biases}]")
     x = ", ".join(f"{rng.randint(-9, 9) / 10}" for _ in range(units[0]))
     lines += [f"data: [{{x: [{x}], y: [1]}}]", "loss: half_squared_error", "learning_rate: 0.5"]
     return "\n".join(lines) + "\n"

@@ -48,12 +48,15 @@ def main():
               help="Decimal places shown (default: the spec's, else 4).")
 @click.option("--symbolic-seconds", type=click.FloatRange(0, 3600), default=3.0,
               show_default=True, help="Time budget for the simplify-to-zero proof.")
-def solve(spec, fmt, digits, symbolic_seconds):
+@click.option("--max-parameters", type=click.IntRange(1), default=None,
+              help="Accept networks larger than the default limit (1,500 parameters).")
+def solve(spec, fmt, digits, symbolic_seconds, max_parameters):
     """Derive, evaluate exactly and prove every gradient of SPEC."""
     from .spec import load
     from .views import solution_table
 
-    solution = load(spec).solve(symbolic_seconds=symbolic_seconds)
+    limit = {"max_parameters": max_parameters} if max_parameters else {}
+    solution = load(spec, **limit).solve(symbolic_seconds=symbolic_seconds)
     if fmt == "json":
         click.echo(json.dumps(solution.to_dict(digits), indent=1, ensure_ascii=False))
     else:

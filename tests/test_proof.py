@@ -1,10 +1,10 @@
 """The proof and the cross-checks catch a wrong chain-rule link; each method is exercised."""
 
 import pytest
+from conftest import EXAMPLES
 from sympy import Rational
 
 import symprop
-from conftest import EXAMPLES
 from symprop import proof
 from symprop.errors import VerificationError
 from symprop.solution import Solution
