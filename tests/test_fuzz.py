@@ -115,12 +115,13 @@ def test_nothing_from_a_spec_is_executed(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     payload = "__import__('os').system('touch PWNED')"
     base = (EXAMPLES / "textbook-2-2-1.yaml").read_text()
+    rate = "learning_rate: 0.5"
     variants = [base.replace("0.05", f'"{payload}"'),
                 base.replace("sigmoid}\n  - {units: 1", f'"{payload}"}}\n  - {{units: 1'),
                 base.replace("half_squared_error", f'"{payload}"'),
                 base.replace("Textbook 2-2-1 sigmoid network", payload),
-                base.replace("learning_rate: 0.5", f'learning_rate: 0.5\nnames: {{w: "{payload}"}}'),
-                base.replace("learning_rate: 0.5", f'learning_rate: 0.5\nfrozen: ["{payload}"]'),
+                base.replace(rate, f'{rate}\nnames: {{w: "{payload}"}}'),
+                base.replace(rate, f'{rate}\nfrozen: ["{payload}"]'),
                 base.replace("b2: [0.05]", f'b2: [0.05]\n  "{payload}": 1')]
     for text in variants:
         try:
