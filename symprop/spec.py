@@ -227,7 +227,8 @@ class _Reader:
         relu0 = self.number(root.get("relu_derivative_at_zero", Number("0")),
                             ("relu_derivative_at_zero",))
         if relu0 not in (0, 1):
-            self.fail(("relu_derivative_at_zero",), "0 or 1", str(relu0))
+            self.fail(("relu_derivative_at_zero",), "0 or 1",
+                      self.show(root["relu_derivative_at_zero"]))
         variants = root.get("variants") or {}
         if not isinstance(variants, dict):
             self.fail(("variants",), "a mapping", self.show(variants))

@@ -3,12 +3,13 @@
 import os
 
 import yaml
-from conftest import EXAMPLES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import symprop
 from symprop.errors import SympropError
+
+from conftest import EXAMPLES
 
 FUZZ_EXAMPLES = int(os.environ.get("SYMPROP_FUZZ_EXAMPLES", "150"))
 BASES = [yaml.safe_load((EXAMPLES / name).read_text()) for name in

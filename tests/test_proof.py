@@ -1,13 +1,14 @@
 """The proof and the cross-checks catch a wrong chain-rule link; each method is exercised."""
 
 import pytest
-from conftest import EXAMPLES
 from sympy import Rational
 
 import symprop
 from symprop import proof
 from symprop.errors import VerificationError
 from symprop.solution import Solution
+
+from conftest import EXAMPLES
 
 
 def corrupted(problem, node_name, factor):

@@ -7,9 +7,10 @@ slips, the test states what the exact value is and why the seed's figure differs
 from fractions import Fraction
 
 import pytest
-from conftest import solved
 
 from symprop.decimals import round_half_up
+
+from conftest import solved
 
 
 def shown(solution, name, places):
