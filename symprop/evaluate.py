@@ -70,8 +70,8 @@ def _mul(*factors):
 
 
 def _pow(base, exponent: int):
-    if type(base) is Fraction and base == 0 and exponent < 0:
-        return mpmath.inf  # a division by 0, reported by the caller
+    if base == 0 and exponent < 0:
+        return mpmath.inf  # a division by 0: evaluate() retries at a higher precision
     return base ** exponent if type(base) is Fraction else _mpf(base) ** exponent
 
 
