@@ -76,6 +76,7 @@ class Graph:
         self.nodes: dict[str, Node] = {}
         self.by_symbol: dict[Symbol, str] = {}
         self.aliases: dict[str, str] = {}
+        self.positions: dict[str, int] = {}  # name → place in topological order
 
     def add(self, label: Label, stage: str, formula: Expr | None = None) -> Node:
         name = str(label)
@@ -85,21 +86,12 @@ class Graph:
         parents = ()
         if formula is not None:
             parents = tuple(sorted((self.by_symbol[s] for s in formula.free_symbols),
-                                   key=self.position))
+                                   key=self.positions.__getitem__))
         node = Node(name, label, symbol, stage, formula, parents)
+        self.positions[name] = len(self.nodes)
         self.nodes[name] = node
         self.by_symbol[symbol] = name
         return node
-
-    def position(self, name: str) -> int:
-        return self._positions()[name]
-
-    def _positions(self) -> dict[str, int]:
-        cache = getattr(self, "_position_cache", None)
-        if cache is None or len(cache) != len(self.nodes):
-            cache = {name: i for i, name in enumerate(self.nodes)}
-            self._position_cache = cache
-        return cache
 
     def __getitem__(self, name: str) -> Node:
         return self.nodes[self.resolve(name)]
