@@ -1,11 +1,35 @@
-"""The `symprop check` command (being built)."""
+"""The `symprop check` command: arguments in, one call into symprop.check, a view out.
+
+Exit status 0 whenever the check ran, whatever the verdicts; 2 for bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import click
 
-from .errors import SympropError
-
 
 @click.command("check")
-def command():
-    """Not built yet."""
-    raise SympropError("'symprop check' is not built yet")
+@click.argument("spec", type=click.Path(dir_okay=False))
+@click.argument("answers", type=click.Path(dir_okay=False), required=False)
+@click.option("--claim", "options", multiple=True, metavar="NAME=VALUE",
+              help="A claim on the command line, e.g. 'a1[1]=0.6457' (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "pdf"]), default="table",
+              show_default=True, help="A table, the verdict data, or a marked PDF sheet.")
+@click.option("--output", type=click.Path(file_okay=False), default=None,
+              help="Base folder for the PDF (default: output/); it goes to <base>/<spec>/.")
+@click.option("--force", is_flag=True, help="Replace an existing marked sheet.")
+def command(spec, answers, options, fmt, output, force):
+    """Check the numbers of a hand calculation (ANSWERS, --claim) against SPEC."""
+    from .check import check_files, marked_sheet, table
+    from .output import output_dir
+
+    report = check_files(spec, answers, list(options))
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), indent=1, ensure_ascii=False))
+    elif fmt == "pdf":
+        name = f"check-{Path(answers).stem if answers else 'claims'}.pdf"
+        click.echo(str(marked_sheet(report, output_dir(spec, output) / name, force)))
+    else:
+        click.echo(table(report), nl=False)
