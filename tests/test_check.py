@@ -10,11 +10,12 @@ from fractions import Fraction
 import pytest
 from click.testing import CliRunner
 
-from symprop.check import Checker, cell, reachable
+from symprop.check import Checker
 from symprop.claims import RawClaim, from_option, parse, read_answers, read_answers_text
 from symprop.cli import main
 from symprop.decimals import fixed
 from symprop.errors import SpecError
+from symprop.intervals import cell, reachable
 from symprop.render import render
 from symprop.spec import load
 
