@@ -47,7 +47,6 @@ JSON_SCHEMA_VERSION = 1
 VERDICTS = ("correct", "rounding", "carried", "wrong", "unknown")
 POINT_DPS = 30  # precision of recomputations from written inputs
 MAX_PLACES = 30  # claims with more decimals than this are compared at this many
-_INF = math.inf
 
 
 def _compile(sources: dict[int, tuple[str, int]], kit: dict) -> dict:
