@@ -220,7 +220,10 @@ class _Parser:
     def atom(self):
         kind, word = self.take()
         if kind == "number":
-            return ("num", parse_decimal(word))
+            try:
+                return ("num", parse_decimal(word))
+            except ValueError as error:  # e.g. an exponent beyond ±400
+                raise ParseError(f"a number within range ({error})") from None
         if kind == "name":
             nxt = self.peek()
             if word in FUNCTIONS and nxt and nxt[1] == "(":

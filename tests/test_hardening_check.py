@@ -1,0 +1,69 @@
+"""The checker's inputs: nothing a user writes is executed; fuzzed answer files give a
+report or a symprop error, never another exception."""
+
+import os
+
+import yaml
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from symprop.check import Checker
+from symprop.claims import read_answers_text
+from symprop.cli import main
+from symprop.errors import SympropError
+from symprop.spec import load
+
+from conftest import EXAMPLES
+
+SPEC = EXAMPLES / "textbook-2-2-1.yaml"
+PAYLOADS = ["__import__('os').system('touch PWNED')", "().__class__.__bases__[0]",
+            "exec('open(\"PWNED\",\"w\")')", "eval('1')", "lambda: 0", "[x for x in ()]",
+            "open('PWNED', 'w')", "a1[1].__class__", "9**9**9**9", "1e999999",
+            "exp(exp(exp(exp(1000))))", "(" * 500 + "1" + ")" * 500]
+
+
+def test_no_claim_is_executed(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for payload in PAYLOADS:
+        for claim in (f"{payload}=1", f"loss={payload}"):
+            result = runner.invoke(main, ["check", str(SPEC), "--claim", claim])
+            assert result.exit_code in (0, 2), (claim, result.output)
+            assert "Traceback" not in result.output
+        answers = tmp_path / "answers.yaml"
+        answers.write_text(yaml.safe_dump({payload: "0.1", "loss": payload}))
+        result = runner.invoke(main, ["check", str(SPEC), str(answers)])
+        assert result.exit_code in (0, 2) and "Traceback" not in result.output
+    assert not (tmp_path / "PWNED").exists()
+
+
+names = st.one_of(st.sampled_from(["loss", "yhat", "a1[1]", "grad.W1", "next.W2[1,1]", "w1",
+                                   "delta2", "z1[3]", "exp(-z2[1])", "a1[1]*W2[1,1]", ""]),
+                  st.text(max_size=15))
+numbers = st.one_of(st.sampled_from(["0.0956", "-0.1076", "0.60", "1e5", "nan", "inf", "",
+                                     "1/0", "0x1", "−0.2", "+.5", "1e-999"]),
+                    st.text(max_size=8), st.integers(), st.floats(), st.none(),
+                    st.lists(st.sampled_from(["0.1", "x", "[1]"]), max_size=3),
+                    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+
+
+@settings(max_examples=int(os.environ.get("SYMPROP_FUZZ_EXAMPLES", "150")), deadline=None,
+          derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(names, numbers, max_size=6) | st.lists(numbers, max_size=3) | numbers)
+def test_fuzzed_answer_files(document):
+    checker = _checker()
+    try:
+        claims = read_answers_text(yaml.safe_dump(document, allow_unicode=True), "answers.yaml")
+        checker.check(claims)
+    except SympropError as error:
+        assert str(error) and "\n" not in str(error)
+
+
+_cache = []
+
+
+def _checker():
+    if not _cache:
+        _cache.append(Checker(load(SPEC)))
+    return _cache[0]
