@@ -27,6 +27,8 @@ def _identity(z, alpha, c):
     return z
 
 
+KINKED = ("relu", "leaky_relu")  # activations whose derivative jumps at z = 0
+
 ACTIVATIONS = {
     "identity": Activation("identity", _identity, None, "z"),
     "sigmoid": Activation("sigmoid", lambda z, alpha, c: 1 / (1 + exp(-z)),

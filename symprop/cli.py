@@ -42,25 +42,43 @@ def main():
 
 @main.command()
 @click.argument("spec", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="What to print.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "tex", "pdf", "html"]),
+              default="table", show_default=True,
+              help="Print a table or JSON, or write a solution sheet (tex, pdf, html).")
 @click.option("--digits", type=click.IntRange(0, 30), default=None,
               help="Decimal places shown (default: the spec's, else 4).")
+@click.option("--rounding", type=click.Choice(["exact", "carry"]), default="exact",
+              show_default=True,
+              help="Sheets: exact values rounded for display, or hand-style carried rounding.")
+@click.option("--templates", "templates", type=click.Path(file_okay=False), default=None,
+              help="Sheets: a folder of templates searched before the shipped ones.")
+@click.option("--output", type=click.Path(file_okay=False), default=None,
+              help="Sheets: folder to write into (default: output/<spec name>/).")
+@click.option("--force", is_flag=True, help="Sheets: replace existing files that differ.")
 @click.option("--symbolic-seconds", type=click.FloatRange(0, 3600), default=3.0,
               show_default=True, help="Time budget for the simplify-to-zero proof.")
 @click.option("--max-parameters", type=click.IntRange(1), default=None,
               help="Accept networks larger than the default limit (1,500 parameters).")
-def solve(spec, fmt, digits, symbolic_seconds, max_parameters):
+def solve(spec, fmt, digits, rounding, templates, output, force, symbolic_seconds,
+          max_parameters):
     """Derive, evaluate exactly and prove every gradient of SPEC."""
     from .spec import load
-    from .views import solution_table
 
     limit = {"max_parameters": max_parameters} if max_parameters else {}
     solution = load(spec, **limit).solve(symbolic_seconds=symbolic_seconds)
     if fmt == "json":
         click.echo(json.dumps(solution.to_dict(digits), indent=1, ensure_ascii=False))
-    else:
+    elif fmt == "table":
+        from .views import solution_table
+
         click.echo(solution_table(solution, digits), nl=False)
+    else:
+        from .sheets import write_solution
+
+        for path in write_solution(solution, spec, fmt, output=output, force=force,
+                                   decimals=digits, rounding=rounding,
+                                   user_templates=templates):
+            click.echo(str(path))
 
 
 def _register() -> None:

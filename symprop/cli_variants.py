@@ -1,11 +1,46 @@
-"""The `symprop variants` command (being built)."""
+"""The `symprop variants` command: arguments in, one call into symprop.variants, a path out."""
+
+from __future__ import annotations
+
+import sys
 
 import click
 
-from .errors import SympropError
+PROGRESS_FROM = 20  # show a progress bar for runs of at least this many variants
 
 
 @click.command("variants")
-def command():
-    """Not built yet."""
-    raise SympropError("'symprop variants' is not built yet")
+@click.argument("spec", type=click.Path(dir_okay=False))
+@click.option("-n", "count", type=click.IntRange(1, 100_000), required=True,
+              help="How many variants.")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), required=True,
+              help="Base seed; variant k uses SeedSequence(seed).spawn(n)[k-1].")
+@click.option("--pdf", is_flag=True, help="Also build questions.pdf and solutions.pdf.")
+@click.option("--output", type=click.Path(file_okay=False), default=None,
+              help="Base folder (default: output/); files go to <base>/<spec>/variants/.")
+@click.option("--force", is_flag=True, help="Replace variants written by another run.")
+@click.option("--max-tries", type=click.IntRange(1, 10_000_000), default=None,
+              help="Draws per variant before giving up (default: the spec's, else 10000).")
+@click.option("--jobs", type=click.IntRange(0, 64), default=0, show_default=True,
+              help="Processes that draw and render (0: one per CPU); output is the same.")
+def command(spec, count, seed, pdf, output, force, max_tries, jobs):
+    """Write N seeded exam variants of SPEC: questions, solutions, keys and Moodle XML."""
+    from .variants import make
+
+    options = dict(output=output, pdf=pdf, force=force, max_tries=max_tries, jobs=jobs)
+    bars = []
+
+    def progress(step: int) -> None:  # the bar appears once the first variant is drawn
+        if not bars:
+            bars.append(click.progressbar(length=count, label="drawing variants",
+                                          file=sys.stderr))
+            bars[0].__enter__()
+        bars[0].update(step)
+
+    try:
+        folder = make(spec, count, seed, progress=progress if count >= PROGRESS_FROM
+                      else None, **options)
+    finally:
+        if bars:
+            bars[0].__exit__(None, None, None)
+    click.echo(str(folder))

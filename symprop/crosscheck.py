@@ -11,12 +11,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from .activations import KINKED
 from .backprop import Network, reference
 
 NUMPY_RTOL = 1e-9  # |numpy − exact| ≤ NUMPY_RTOL · max(1, |exact|)
 FD_STEP = 1e-6  # h = FD_STEP · max(1, |θ|)
 FD_RTOL = 1e-5  # |fd − exact| ≤ FD_RTOL · max(1, |exact|, |L|)
-KINKED = ("relu", "leaky_relu")
 
 
 @dataclass

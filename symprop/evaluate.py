@@ -107,6 +107,104 @@ EXACT_KIT = {
 }
 
 
+def fast_kit(bits: int) -> dict:
+    """The exact kit's arithmetic on mpmath's raw binary floats at ``bits`` of precision:
+    rationals stay Fractions while the arithmetic allows, the rest skips mpf objects
+    (2–3 times faster than EXACT_KIT, which walks the same formulas). Values are raw
+    tuples until ``_walk`` wraps them as mpf."""
+    from functools import lru_cache
+
+    from mpmath.libmp import (
+        fone,
+        from_rational,
+        fzero,
+        mpf_add,
+        mpf_div,
+        mpf_exp,
+        mpf_log,
+        mpf_mul,
+        mpf_pow_int,
+        mpf_sign,
+        mpf_tanh,
+    )
+    from mpmath.libmp import round_nearest as nearest
+
+    rational = Fraction
+
+    @lru_cache(maxsize=4096)
+    def convert(num: int, den: int):
+        return from_rational(num, den, bits, nearest)
+
+    def raw(x):
+        return convert(x.numerator, x.denominator) if type(x) is rational else x
+
+    def add(*terms):
+        if all(type(t) is rational for t in terms):
+            return sum(terms[1:], terms[0])
+        total = fzero
+        for t in terms:
+            total = mpf_add(total, raw(t), bits, nearest)
+        return total
+
+    def mul(*factors):
+        exact = True
+        for f in factors:
+            if type(f) is rational:
+                if not f:
+                    return rational(0)  # an exact zero stays exact
+            else:
+                exact = False
+        if exact:
+            product = factors[0]
+            for f in factors[1:]:
+                product *= f
+            return product
+        product = fone
+        for f in factors:
+            product = mpf_mul(product, raw(f), bits, nearest)
+        return product
+
+    def power(base, exponent: int):
+        if type(base) is rational:
+            if base == 0 and exponent < 0:
+                raise ZeroDivisionError
+            return base ** exponent
+        if exponent < 0:
+            return mpf_div(fone, mpf_pow_int(base, -exponent, bits + 20, nearest), bits,
+                           nearest)
+        return mpf_pow_int(base, exponent, bits, nearest)
+
+    def unary(function, exact_at, exact_value):
+        def apply(x):
+            if type(x) is rational and x == exact_at:
+                return rational(exact_value)
+            return function(raw(x), bits, nearest)
+        return apply
+
+    def sign(z) -> int:
+        return (z > 0) - (z < 0) if type(z) is rational else mpf_sign(z)
+
+    def relu(z, c):
+        return z if sign(z) > 0 else rational(0)
+
+    def relu_step(z, c):
+        s = sign(z)
+        return rational(1) if s > 0 else (rational(0) if s < 0 else c)
+
+    def leaky(z, alpha, c):
+        return z if sign(z) > 0 else mul(alpha, z)
+
+    def leaky_step(z, alpha, c):
+        s = sign(z)
+        return rational(1) if s > 0 else (alpha if s < 0 else (rational(1) if c == 1
+                                                               else alpha))
+
+    return {"Q": rational, "add": add, "mul": mul, "pw": power,
+            "exp": unary(mpf_exp, 0, 1), "log": unary(mpf_log, 1, 0),
+            "tanh": unary(mpf_tanh, 0, 0), "relu": relu, "relu_step": relu_step,
+            "leaky_relu": leaky, "leaky_relu_step": leaky_step}
+
+
 class Program:
     """The graph compiled: one Python function per node, taking its parents' values."""
 

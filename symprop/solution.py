@@ -82,6 +82,19 @@ class Solution:
                 Fraction(value)
         return dict(evaluate(self.program, givens).items())
 
+    # Jupyter: a solved problem displays as its solution sheet (see symprop.sheets) -------
+    def _repr_html_(self) -> str:
+        from .sheets import jupyter
+        return jupyter(self, "html")
+
+    def _repr_markdown_(self) -> str:
+        from .sheets import jupyter
+        return jupyter(self, "markdown")
+
+    def _repr_latex_(self) -> str:
+        from .sheets import jupyter
+        return jupyter(self, "latex")
+
     # export ------------------------------------------------------------------------------
     def to_dict(self, decimals: int | None = None) -> dict:
         decimals = self.problem.digits if decimals is None else decimals

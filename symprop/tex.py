@@ -7,6 +7,7 @@ to its destination (atomically). A failed build raises RenderError with the log'
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -52,7 +53,7 @@ def _log_tail(log: Path) -> str:
         lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return "no log was written"
-    errors = [i for i, line in enumerate(lines) if line.startswith("!") or ":error" in line
-              or ".tex:" in line]
+    errors = [i for i, line in enumerate(lines)
+              if line.startswith("!") or re.match(r"\./sheet\.tex:\d+:", line)]
     start = errors[0] if errors else max(0, len(lines) - LOG_TAIL_LINES)
     return " | ".join(line for line in lines[start:start + LOG_TAIL_LINES] if line.strip())

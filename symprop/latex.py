@@ -1,0 +1,474 @@
+"""The one LaTeX printer for every piece of maths symprop typesets.
+
+``SheetPrinter`` is a SymPy ``LatexPrinter`` that knows the graph's names:
+
+    W1[1,2] → W^{(1)}_{12}     yhat[1] → \\hat{y}      delta2[1] → \\delta^{(2)}
+    loss → \\mathcal{L}        grad.W1[1,2] → ∂L/∂W^{(1)}_{12}   dact1[1] → σ'(z^{(1)}_{1})
+    next.W1[1,2] → W^{(1)}_{12,\\text{new}}   ex2.z1[1] → z^{(1)[2]}_{1}   (example 2)
+
+It orders factors and terms the way a textbook writes them (W x + b, δ a, ∂L/∂a σ'(z),
+ŷ − y), and prints *skeletons*: a formula whose parents are ``Slot`` placeholders, later
+filled with numbers (negative numbers in parentheses where they follow an operator).
+Numbers are printed by ``number``: fixed decimals, rounded half up on the exact value, a
+true minus (TeX's math minus), never ``-0`` and never float noise.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+
+import mpmath
+from sympy import Integer, Pow, Rational, Symbol, exp, log, tanh
+from sympy.printing.latex import LatexPrinter
+
+from .decimals import fixed, leading_place, round_half_up, to_fraction
+
+FIXED_LIMIT = 10**15  # from here on numbers are shown in scientific notation
+SLOT = re.compile("\x00(\\d+)([bw])\x00")  # a placeholder: index, bare or wrap-if-negative
+NEG = "\x01"  # a leading minus in a skeleton
+BREAK = "\x02"  # a place to break a long sum (before its second, third, … term)
+TERMS_PER_LINE = 3  # sums of more than 4 terms are broken into lines of 3
+_DERIVATIVE_KINDS = {"grad_yhat", "grad_a", "grad", "dact"}
+# factor order in a product: η, W, ∂L/∂ŷ, ∂L/∂a, δ, f'(z), x, a, ŷ, z, …
+_RANK = {"lr": 0, "W": 1, "next": 1, "grad_yhat": 2, "grad_a": 2, "grad": 3, "delta": 4,
+         "dact": 5, "x": 6, "a": 7, "yhat": 7, "z": 8, "y": 9, "loss": 10, "b": 11}
+ACTIVATION_NAMES = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\operatorname{ReLU}",
+                    "leaky_relu": r"\operatorname{LReLU}", "softmax": r"\operatorname{softmax}",
+                    "identity": ""}
+
+
+class Slot(Symbol):
+    """Placeholder for the k-th number of a substituted formula."""
+
+    def __new__(cls, index: int, rank=(99, 0)):
+        slot = Symbol.__new__(cls, f"_slot{index}_{rank[0]}_{rank[1]}")
+        slot.index, slot.rank = index, rank
+        return slot
+
+
+# numbers ---------------------------------------------------------------------------------
+def number(value, decimals: int = 4, natural: bool = False) -> str:
+    """A value as LaTeX: ``decimals`` fixed places, rounded half up on the exact value.
+
+    ``natural`` prints a terminating decimal with at most ``decimals`` places as it is
+    written (0.5, −0.3, 1), as givens are. No '-0', no float noise; 10¹⁵ and beyond in
+    scientific notation. Integer arithmetic only: this runs for every number of a sheet."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return _special(value)
+        value = Fraction(value)
+    if type(value) is Fraction or isinstance(value, int):
+        numerator, denominator = value.numerator, value.denominator
+    else:
+        sign, mantissa, exponent, _ = value._mpf_
+        if not mantissa and exponent:  # mpmath's inf, -inf and nan
+            return _special(value)
+        numerator = -mantissa if sign else mantissa
+        if exponent >= 0:
+            numerator, denominator = numerator << exponent, 1
+        else:
+            denominator = 1 << -exponent
+    if abs(numerator) >= FIXED_LIMIT * denominator:
+        return scientific(Fraction(numerator, denominator), decimals + 1)
+    scaled, remainder = divmod(abs(numerator) * _pow10(decimals), denominator)
+    if 2 * remainder >= denominator:
+        scaled += 1
+    digits = str(scaled).rjust(decimals + 1, "0")
+    text = f"{digits[:-decimals]}.{digits[-decimals:]}" if decimals else digits
+    if natural and remainder == 0 and decimals:
+        text = text.rstrip("0").rstrip(".")
+    return "-" + text if numerator < 0 and scaled else text
+
+
+def _special(value) -> str:
+    """∞, −∞, or 'undefined' for NaN."""
+    if value != value:
+        return r"\text{undefined}"
+    return r"\infty" if value > 0 else r"-\infty"
+
+
+def shown_exactly(value, decimals: int) -> bool:
+    """Whether ``decimals`` places show an exact value exactly ('=' rather than '≈')."""
+    return type(value) is Fraction and _pow10(decimals) % value.denominator == 0
+
+
+_POW10 = [10**k for k in range(64)]
+
+
+def _pow10(k: int) -> int:
+    return _POW10[k] if k < 64 else 10**k
+
+
+def scientific(value, digits: int = 2) -> str:
+    """``digits`` significant figures as m \\times 10^{e}; 0 as 0."""
+    exact = to_fraction(value)
+    if exact == 0:
+        return "0"
+    exponent = leading_place(exact)
+    scaled = round_half_up(exact / Fraction(10) ** exponent, digits - 1)
+    if abs(scaled) >= 10:
+        exponent += 1
+        scaled = round_half_up(exact / Fraction(10) ** exponent, digits - 1)
+    text = fixed(scaled, digits - 1)
+    return text if exponent == 0 else f"{text} \\times 10^{{{exponent}}}"
+
+
+def wrapped(text: str) -> str:
+    """A number after an operator: negative numbers in parentheses, (−0.3)."""
+    return f"({text})" if text.startswith("-") else text
+
+
+# names -----------------------------------------------------------------------------------
+def _index(index: tuple[int, ...]) -> str:
+    return ("" if all(i < 10 for i in index) else ",").join(map(str, index))
+
+
+class SheetPrinter(LatexPrinter):
+    """LaTeX for the symbols and local formulas of one graph (and for numbers)."""
+
+    printmethod = "_sheet_latex"
+    _default_settings = dict(LatexPrinter._default_settings, decimals=4, dot=False,
+                             breaks=False)
+
+    def __init__(self, graph=None, settings=None):
+        super().__init__(settings)
+        self.graph = graph
+        self.names: dict[Symbol, str] = {}
+        self.ranks: dict[Symbol, tuple[int, int]] = {}
+        self.kinds: dict[Symbol, str] = {}
+        if graph is not None:
+            for position, node in enumerate(graph):
+                self.names[node.symbol] = self.name(node.label)
+                self.ranks[node.symbol] = (_RANK.get(node.label.kind, 50), position)
+                self.kinds[node.symbol] = node.label.kind
+
+    # symbol names --------------------------------------------------------------------
+    def _units(self, layer: int) -> int:
+        return self.graph.problem.layers[layer].units
+
+    def _version(self, label) -> int:
+        """How many updates the parameters behind this quantity have had."""
+        return label.step - 1 + (1 if label.after or label.kind == "next" else 0)
+
+    def _marks(self, example: int | None, version: int) -> tuple[str, str]:
+        """(superscript additions, subscript addition): [n] for example n, ⟨v⟩ or 'new'
+        for values computed with parameters that have had v updates."""
+        sup = "" if example is None else f"[{example}]"
+        if version and self.graph.problem.steps == 1:
+            return sup, r"\text{new}"
+        if version:
+            sup += rf"\langle {version}\rangle"
+        return sup, ""
+
+    def entry(self, kind: str, layer: int | None, index: tuple[int, ...],
+              sup: str = "", sub: str = "") -> str:
+        """W^{(l)}_{ij}, z^{(l)}_{i}, x_{i}, \\hat{y}_{k} with optional marks; the index of
+        a one-entry vector is left out (b^{(2)}, \\hat{y})."""
+        problem = self.graph.problem
+        base = {"yhat": r"\hat{y}", "lr": r"\eta", "loss": r"\mathcal{L}",
+                "delta": r"\delta"}.get(kind, kind)
+        if kind in ("x", "y", "yhat"):
+            units, upper = problem.layers[0 if kind == "x" else -1].units, sup
+        else:
+            units = 0 if layer is None else self._units(layer)
+            upper = ("" if layer is None else f"({layer})") + sup
+        if kind == "b" and layer is not None and problem.layers[layer].bias == "shared":
+            units = 1
+        shown = "" if (kind != "W" and units == 1) or not index else _index(index)
+        lower = ",".join(part for part in (shown, sub) if part)
+        return base + (f"^{{{upper}}}" if upper else "") + (f"_{{{lower}}}" if lower else "")
+
+    def partial(self, numerator: str, denominator: str) -> str:
+        return rf"\frac{{\partial {numerator}}}{{\partial {denominator}}}"
+
+    def activation(self, layer: int) -> str:
+        return self.graph.problem.layers[layer].activation
+
+    def name(self, label) -> str:
+        """The LaTeX name of a graph node."""
+        version = self._version(label)
+        sup, sub = self._marks(label.example, version)
+        kind, layer, index = label.kind, label.layer, label.index
+        loss = self.entry("loss", None, (), sup, sub)
+        match kind:
+            case "grad_yhat":
+                return self.partial(loss, self.entry("yhat", None, index, sup, sub))
+            case "grad_a":
+                return self.partial(loss, self.entry("a", layer, index, sup, sub))
+            case "grad":
+                t_kind, t_layer, t_index = _parse_entry(label.target)
+                return self.partial(loss, self.entry(t_kind, t_layer, t_index,
+                                                     *self._marks(None, version)))
+            case "next":
+                t_kind, t_layer, t_index = _parse_entry(label.target)
+                return self.entry(t_kind, t_layer, t_index, sup, sub)
+            case "dact":
+                return self.slope_name(layer, self.entry("z", layer, index, sup, sub))
+            case _:
+                return self.entry(kind, layer, index, sup, sub)
+
+    def slope_name(self, layer: int, argument: str) -> str:
+        act = ACTIVATION_NAMES.get(self.activation(layer), "f")
+        return f"{act}'\\left({argument}\\right)"
+
+    def activation_of(self, layer: int, argument: str) -> str:
+        """σ(z) and friends, for the 'named' form of a forward line."""
+        return f"{ACTIVATION_NAMES[self.activation(layer)]}\\left({argument}\\right)"
+
+    def vector(self, kind: str, layer: int | None = None, example: int | None = None,
+               version: int = 0, transpose: bool = False) -> str:
+        """Bold names for matrix form: \\mathbf{W}^{(2)}, \\boldsymbol{\\delta}^{(1)}, …"""
+        sup = "" if layer is None else f"({layer})"
+        if example is not None:
+            sup += f"[{example}]"
+        if version and self.graph.problem.steps > 1:
+            sup += rf"\langle {version}\rangle"
+        bold = {"delta": r"\boldsymbol{\delta}", "yhat": r"\hat{\mathbf{y}}",
+                "dact": ""}.get(kind, rf"\mathbf{{{kind}}}")
+        if kind == "dact":
+            z = self.vector("z", layer, example, version)
+            return self.slope_name(layer, z)
+        if kind in ("grad_a", "grad_yhat"):
+            target = self.vector("a" if kind == "grad_a" else "yhat", layer, example, version)
+            loss = r"\mathcal{L}" + (f"^{{[{example}]}}" if example is not None else "")
+            return rf"\nabla_{{{target}}} {loss}"
+        text = bold + (f"^{{{sup}}}" if sup else "")
+        if transpose:
+            text = rf"\left({text}\right)^{{\top}}" if sup else rf"{text}^{{\top}}"
+        return text
+
+    def gradient(self, kind: str, layer: int, version: int = 0) -> str:
+        return rf"\nabla_{{{self.vector(kind, layer, version=version)}}} \mathcal{{L}}"
+
+    # expressions -----------------------------------------------------------------------
+    def _rank(self, expr) -> tuple:
+        if isinstance(expr, Slot):
+            return (1, *expr.rank)
+        if expr in self.ranks:
+            return (1, *self.ranks[expr])
+        return (2, 0, 0)
+
+    def _term_key(self, term) -> tuple:
+        negative = term.could_extract_minus_sign()
+        symbols = sorted(self._rank(s) for s in term.free_symbols)
+        return (negative, len(symbols) > 0, symbols)
+
+    def _print_Symbol(self, expr, style="plain"):
+        if expr in self.names:
+            return self.names[expr]
+        return super()._print_Symbol(expr, style)
+
+    def _minus(self) -> str:
+        """A leading minus; in skeletons a token, so that −0 · … loses its sign."""
+        return NEG if self._settings["dot"] else "-"
+
+    def _print_Slot(self, expr, wrap=False):
+        return f"\x00{expr.index}{'w' if wrap else 'b'}\x00"
+
+    def _atom(self, expr, wrap: bool = True) -> str:
+        """A factor or power base: groups in parentheses, slots wrap-if-negative."""
+        if isinstance(expr, Slot):
+            return self._print_Slot(expr, wrap)
+        text = self._print(expr)
+        if expr.is_Add or (expr.is_Mul and not _is_fraction(expr)) or \
+                (expr.is_Number and expr.is_negative) or (expr.is_Rational and
+                                                          not expr.is_Integer):
+            return rf"\left({text}\right)"
+        return text
+
+    def doprint(self, expr):
+        self._top = expr
+        return super().doprint(expr)
+
+    def _print_Add(self, expr, order=None):
+        terms = sorted(expr.args, key=self._term_key)
+        top = self._settings["breaks"] and expr is getattr(self, "_top", None)
+        out = []
+        for k, term in enumerate(terms):
+            if k and top:
+                out.append(BREAK)
+            if term.could_extract_minus_sign():
+                out.append(" - " if k else self._minus())
+                term = -term
+            elif k:
+                out.append(" + ")
+            if isinstance(term, Slot):
+                out.append(self._print_Slot(term, wrap=k > 0))
+            elif term.is_Add:
+                out.append(rf"\left({self._print(term)}\right)")
+            else:
+                out.append(self._print(term))
+        return "".join(out)
+
+    def _print_Mul(self, expr):
+        if expr.could_extract_minus_sign():
+            inner = self._print_Mul(-expr) if (-expr).is_Mul else self._atom(-expr, wrap=True)
+            return self._minus() + inner
+        coefficient, factors = expr.as_coeff_mul()
+        numerator, denominator = [], []
+        for factor in factors:
+            if factor.is_Pow and factor.exp.is_Rational and factor.exp.is_negative:
+                power = -factor.exp
+                denominator.append(factor.base if power == 1 else Pow(factor.base, power))
+            else:
+                numerator.append(factor)
+        numerator.sort(key=self._rank)
+        denominator.sort(key=self._rank)
+        p, q = Integer(coefficient.p), Integer(coefficient.q)
+        if denominator:
+            top = self._product(numerator, p, grouped=False)
+            bottom = self._product(denominator, q, grouped=False)
+            return rf"\frac{{{top}}}{{{bottom}}}"
+        if q != 1:
+            prefix = rf"\frac{{{p}}}{{{q}}}"
+            return prefix + (" " if not self._settings["dot"] else r" \cdot ") + \
+                self._product(numerator, Integer(1)) if numerator else prefix
+        return self._product(numerator, p)
+
+    def _product(self, factors, coefficient, grouped: bool = True) -> str:
+        """Factors joined by juxtaposition, or by \\cdot in substituted lines and
+        between derivative fractions."""
+        parts = [] if coefficient == 1 and factors else [self._print(coefficient)]
+        dot = self._settings["dot"] or any(self.kinds.get(f) in _DERIVATIVE_KINDS
+                                           for f in factors)
+        for factor in factors:
+            parts.append(self._atom(factor, wrap=True) if not _bare_group(factor)
+                         else self._print(factor))
+        if len(parts) == 1:
+            only = factors[0] if factors and coefficient == 1 else None
+            if isinstance(only, Slot):
+                return self._print_Slot(only, wrap=False)
+            if only is not None and not grouped:
+                return self._print(only)
+            return parts[0]
+        return (r" \cdot " if dot else " ").join(parts)
+
+    def _print_Pow(self, expr, rational=False):
+        base, power = expr.base, expr.exp
+        if power.is_Rational and power.is_negative:
+            positive = -power
+            bottom = self._print(base if positive == 1 else Pow(base, positive))
+            return rf"\frac{{1}}{{{bottom}}}"
+        if power == Rational(1, 2):
+            return rf"\sqrt{{{self._print(base)}}}"
+        base_text = self._atom(base, wrap=True)
+        if base.is_Pow or isinstance(base, exp):
+            base_text = rf"\left({base_text}\right)"
+        elif base.is_Symbol and not isinstance(base, Slot) and "^" in base_text:
+            base_text = rf"\left({base_text}\right)"
+        return f"{base_text}^{{{self._print(power)}}}"
+
+    def _print_exp(self, expr, exp=None):
+        return f"e^{{{self._print(expr.args[0])}}}"
+
+    def _call(self, name: str, argument) -> str:
+        inner = self._print_Slot(argument) if isinstance(argument, Slot) else \
+            self._print(argument)
+        return rf"{name}\left({inner}\right)"
+
+    def _print_log(self, expr, exp=None):
+        return self._call(r"\ln", expr.args[0])
+
+    def _print_tanh(self, expr, exp=None):
+        return self._call(r"\tanh", expr.args[0])
+
+    def _print_relu(self, expr, exp=None):
+        return self._call(ACTIVATION_NAMES["relu"], expr.args[0])
+
+    def _print_relu_step(self, expr, exp=None):
+        return self._call(ACTIVATION_NAMES["relu"] + "'", expr.args[0])
+
+    def _print_leaky_relu(self, expr, exp=None):
+        return self._call(ACTIVATION_NAMES["leaky_relu"], expr.args[0])
+
+    def _print_leaky_relu_step(self, expr, exp=None):
+        return self._call(ACTIVATION_NAMES["leaky_relu"] + "'", expr.args[0])
+
+    def _print_Float(self, expr):
+        return number(Fraction(str(expr)) if expr == expr.round(30) else to_fraction(
+            mpmath.mpf(expr)), self._settings["decimals"])
+
+    def _print_Rational(self, expr):
+        if expr.q == 1:
+            return str(expr.p)
+        sign = "-" if expr.p < 0 else ""
+        return rf"{sign}\frac{{{abs(expr.p)}}}{{{expr.q}}}"
+
+    def _print_Integer(self, expr):
+        return str(expr.p)
+
+
+_ENTRY = re.compile(r"([Wb])(\d+)\[(\d+)(?:,(\d+))?\]")
+
+
+def _parse_entry(entry: str):
+    kind, layer, i, j = _ENTRY.fullmatch(entry).groups()
+    return kind, int(layer), (int(i), int(j)) if j else (int(i),)
+
+
+def _is_fraction(expr) -> bool:
+    return expr.is_Mul and any(f.is_Pow and f.exp.is_negative for f in expr.args)
+
+
+def _bare_group(expr) -> bool:
+    """Factors that read well without parentheses: e^{…}, functions, fractions."""
+    return isinstance(expr, exp | log | tanh) or expr.is_Function or (
+        expr.is_Pow and expr.exp.is_negative)
+
+
+def latex(expr, graph=None, **settings) -> str:
+    """LaTeX of ``expr`` with the graph's names (placeholders shown as ⟦k⟧)."""
+    text = SheetPrinter(graph, settings).doprint(expr).replace(BREAK, "")
+    return SLOT.sub(lambda m: f"[{m.group(1)}]", text)
+
+
+def skeleton(text: str) -> list:
+    """Split printed LaTeX with placeholders into literal strings, (index, wrap) pairs and
+    leading-minus tokens."""
+    parts: list = []
+    position = 0
+    for match in SLOT.finditer(text):
+        parts += _split_minus(text[position:match.start()])
+        parts.append((int(match.group(1)), match.group(2) == "w"))
+        position = match.end()
+    parts += _split_minus(text[position:])
+    return [part for part in parts if part != ""]
+
+
+def _split_minus(text: str) -> list:
+    pieces = text.split(NEG)
+    out = [pieces[0]]
+    for piece in pieces[1:]:
+        out += [None, piece]  # None: a leading minus
+    return out
+
+
+def broken(text: str, per_line: int = TERMS_PER_LINE) -> list[str]:
+    """A printed sum as lines of ``per_line`` terms (one line when it is short)."""
+    terms = text.split(BREAK)
+    if len(terms) <= per_line + 1:
+        return ["".join(terms)]
+    return ["".join(terms[k:k + per_line]) for k in range(0, len(terms), per_line)]
+
+
+def fill(parts: list, numbers: list[str]) -> str:
+    """A skeleton with its numbers: negative numbers after an operator in parentheses,
+    and a leading minus dropped before a zero (−0 · ln 0.4 is written 0 · ln 0.4)."""
+    out = []
+    for k, part in enumerate(parts):
+        if part is None:
+            following = parts[k + 1] if k + 1 < len(parts) else None
+            if type(following) is tuple and set(numbers[following[0]]) <= set("0."):
+                continue
+            out.append("-")
+        elif type(part) is str:
+            out.append(part)
+        else:
+            out.append(wrapped(numbers[part[0]]) if part[1] else numbers[part[0]])
+    return "".join(out)
+
+
+__all__ = ["SheetPrinter", "Slot", "broken", "fill", "latex", "number", "scientific",
+           "shown_exactly", "skeleton", "wrapped"]

@@ -1,0 +1,45 @@
+"""Moodle XML: one cloze question per variant; the text itself is ``templates/moodle.xml.j2``.
+
+A cloze answer field is ``{1:NUMERICAL:=value:tolerance#feedback}`` (absolute tolerance).
+Inside a field, Moodle reads ``} # ~ / " \\`` as syntax unless escaped with a backslash;
+outside the fields, ``{`` opens a field only as ``{<digits>:<TYPE>:``, so user text gets
+its braces as HTML entities. The question text is HTML in CDATA, so ``]]>`` is split.
+"""
+
+from __future__ import annotations
+
+from markupsafe import escape
+
+CLOZE_SPECIALS = '\\}#~/"'
+
+
+def cloze_escape(text) -> str:
+    """Text that may stand inside a cloze field: every special character backslashed."""
+    return "".join("\\" + c if c in CLOZE_SPECIALS else c for c in str(text))
+
+
+def cloze_unescape(text: str) -> str:
+    """The inverse of ``cloze_escape`` (what Moodle shows)."""
+    out, chars = [], iter(text)
+    for c in chars:
+        out.append(next(chars, "\\") if c == "\\" else c)
+    return "".join(out)
+
+
+def cdata(text) -> str:
+    """Text for a CDATA section: a literal ']]>' ends the section and starts a new one."""
+    return str(text).replace("]]>", "]]]]><![CDATA[>")
+
+
+def html_text(text) -> str:
+    """User text in HTML that Moodle's cloze parser cannot read as a field."""
+    return str(escape(str(text))).replace("{", "&#123;").replace("}", "&#125;")
+
+
+def add_filters(env) -> None:
+    env.filters.update(cloze=cloze_escape, cdata=cdata, html_text=html_text)
+
+
+def bank(template, category: str, questions: list[dict]) -> str:
+    """The whole question bank from each variant's question context (with ``answers``)."""
+    return template.render(category=category, questions=questions)
