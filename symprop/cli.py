@@ -53,7 +53,7 @@ def main():
 @click.option("--templates", "templates", type=click.Path(file_okay=False), default=None,
               help="Sheets: a folder of templates searched before the shipped ones.")
 @click.option("--output", type=click.Path(file_okay=False), default=None,
-              help="Sheets: folder to write into (default: output/<spec name>/).")
+              help="Sheets: base folder (default: output/); files go to <base>/<spec name>/.")
 @click.option("--force", is_flag=True, help="Sheets: replace existing files that differ.")
 @click.option("--symbolic-seconds", type=click.FloatRange(0, 3600), default=3.0,
               show_default=True, help="Time budget for the simplify-to-zero proof.")
@@ -73,9 +73,11 @@ def solve(spec, fmt, digits, rounding, templates, output, force, symbolic_second
 
         click.echo(solution_table(solution, digits), nl=False)
     else:
+        from .output import output_dir
         from .sheets import write_solution
 
-        for path in write_solution(solution, spec, fmt, output=output, force=force,
+        folder = output_dir(spec, output)  # <base>/<spec stem>/, as check and variants do
+        for path in write_solution(solution, spec, fmt, output=folder, force=force,
                                    decimals=digits, rounding=rounding,
                                    user_templates=templates):
             click.echo(str(path))
