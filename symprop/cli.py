@@ -24,6 +24,10 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("symprop: interrupted; files already written are complete", err=True)
             sys.exit(130)
+        except click.UsageError as error:  # one line, like every other input error
+            where = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
+            click.echo(f"symprop: {error.format_message()}{where}", err=True)
+            sys.exit(2)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except Exception as error:  # a bug: one line, and the traceback on request

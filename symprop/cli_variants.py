@@ -11,8 +11,10 @@ PROGRESS_FROM = 20  # show a progress bar for runs of at least this many variant
 
 @click.command("variants")
 @click.argument("spec", type=click.Path(dir_okay=False))
-@click.option("-n", "count", type=click.IntRange(1, 100_000), required=True,
-              help="How many variants.")
+@click.option("-n", "count", type=click.IntRange(1), required=True,
+              help="How many variants (at most --max-variants).")
+@click.option("--max-variants", type=click.IntRange(1), default=None,
+              help="Allow more variants than the default limit of 20,000.")
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), required=True,
               help="Base seed; variant k uses SeedSequence(seed).spawn(n)[k-1].")
 @click.option("--pdf", is_flag=True, help="Also build questions.pdf and solutions.pdf.")
@@ -23,10 +25,12 @@ PROGRESS_FROM = 20  # show a progress bar for runs of at least this many variant
               help="Draws per variant before giving up (default: the spec's, else 10000).")
 @click.option("--jobs", type=click.IntRange(0, 64), default=0, show_default=True,
               help="Processes that draw and render (0: one per CPU); output is the same.")
-def command(spec, count, seed, pdf, output, force, max_tries, jobs):
+def command(spec, count, seed, max_variants, pdf, output, force, max_tries, jobs):
     """Write N seeded exam variants of SPEC: questions, solutions, keys and Moodle XML."""
+    from .rules import MAX_VARIANTS, check_count
     from .variants import make
 
+    check_count(count, max_variants or MAX_VARIANTS)
     options = dict(output=output, pdf=pdf, force=force, max_tries=max_tries, jobs=jobs)
     bars = []
 

@@ -364,3 +364,15 @@ def _show(value) -> str:
 def read_rules(problem: Problem, graph, max_tries: int | None = None) -> Rules:
     """Validate ``problem.variants`` against the graph; SpecError names the field."""
     return _Reader(problem, graph).rules(max_tries)
+
+
+MAX_VARIANTS = 20_000  # measured: ≈ 3 ms a variant here, so about a minute of work
+
+
+def check_count(count: int, limit: int = MAX_VARIANTS) -> None:
+    """Refuse a run that would take minutes unless the user raised the limit."""
+    from .errors import LimitError
+
+    if count > limit:
+        raise LimitError(f"-n: {count:,} variants exceed the limit of {limit:,} (about "
+                         "3 ms each); raise it with --max-variants")

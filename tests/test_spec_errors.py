@@ -90,3 +90,21 @@ loss: cross_entropy
     grad = {q["name"]: q for q in data["quantities"]}["grad.yhat[2]"]
     assert grad["float"] is None and grad["value"].startswith("-")
     assert any("beyond the float64 range" in s for s in data["checks"]["numpy"]["skipped"])
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["variants", "examples/textbook-2-2-1.yaml", "-n", "30000", "--seed", "1"],
+     "exceed the limit of 20,000 (about 3 ms each); raise it with --max-variants"),
+    (["variants", "examples/textbook-2-2-1.yaml", "-n", "abc", "--seed", "1"],
+     "Invalid value for '-n'"),
+    (["solve", "examples/textbook-2-2-1.yaml", "--format", "docx"], "'docx' is not one of"),
+    (["bogus"], "No such command 'bogus'"),
+    (["check", "examples/textbook-2-2-1.yaml", "--claim", "no-equals-sign"], "claim"),
+])
+def test_command_line_errors_are_one_line(args, fragment):
+    from conftest import ROOT
+    result = subprocess.run([sys.executable, "-m", "symprop.cli", *args], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0], result.stderr
