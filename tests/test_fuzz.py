@@ -8,13 +8,15 @@ from hypothesis import strategies as st
 
 import symprop
 from symprop.errors import SympropError
+from symprop.rules import read_rules
 
 from conftest import EXAMPLES
 
 FUZZ_EXAMPLES = int(os.environ.get("SYMPROP_FUZZ_EXAMPLES", "150"))
 BASES = [yaml.safe_load((EXAMPLES / name).read_text()) for name in
          ("textbook-2-2-1.yaml", "seed-000-relu-chain.yaml", "seed-001-linear-neuron.yaml",
-          "mazur-2-2-2.yaml", "seed-002-four-weights.yaml")]
+          "mazur-2-2-2.yaml", "seed-002-four-weights.yaml", "exam-sigmoid-2-2-1.yaml",
+          "exam-relu-nice.yaml")]
 
 odd_scalars = st.one_of(
     st.none(), st.booleans(), st.integers(-10**30, 10**30),
@@ -110,6 +112,10 @@ def test_mutated_specs_give_a_result_or_a_symprop_error(text):
         assert message and "\n" not in message and "Traceback" not in message
         return
     assert solution.proof.agrees and solution.numpy.agrees
+    try:  # the variants: block is read only by `symprop variants`; fuzz it here too
+        read_rules(solution.problem, solution.graph)
+    except SympropError as error:
+        assert str(error) and "\n" not in str(error)
 
 
 def test_nothing_from_a_spec_is_executed(tmp_path, monkeypatch):
