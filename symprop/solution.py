@@ -36,8 +36,9 @@ class Solution:
     def verify(self, symbolic_seconds: float = SYMBOLIC_SECONDS) -> None:
         """Run the three checks; any disagreement raises VerificationError."""
         self.proof = prove(self.graph, self.program, symbolic_seconds)
-        self.numpy = against_numpy(self)
-        self.finite_differences = against_finite_differences(self)
+        self.numpy = against_numpy(self.problem, self.values.float)
+        self.finite_differences = against_finite_differences(self.problem, self.graph,
+                                                             self.values.float)
         problems = [f"{g.name}: chain rule and direct derivative differ "
                     f"({g.method}, relative {g.largest_difference:.3g})"
                     for g in self.proof.gradients if not g.agrees]

@@ -12,8 +12,7 @@ from fractions import Fraction
 import mpmath
 import pytest
 
-from symprop.backprop import Network, reference
-from symprop.crosscheck import FD_RTOL, FD_STEP, NUMPY_RTOL
+from symprop.crosscheck import against_finite_differences, against_numpy
 from symprop.evaluate import evaluate
 from symprop.proof import _compile_composed, _tasks
 from symprop.spec import load, loads
@@ -85,21 +84,17 @@ def assert_rules(plan: Plan, variant) -> None:
 
 
 def assert_numpy_and_fd(plan: Plan, variant) -> None:
+    """The same comparisons `symprop solve` makes, on the variant's own values."""
     problem = plan.problem_of(variant)
     values = dict(zip(plan.program.names, variant.values, strict=True))
-    for name, number in reference(problem).items():
-        value = float(values[plan.graph.resolve(name)])
-        assert abs(number - value) <= NUMPY_RTOL * max(1.0, abs(value)), name
-    params = {e: float(v) for e, v in problem.parameters.items()}
-    loss = float(values["loss"])
-    for entry in problem.trained():
-        h = FD_STEP * max(1.0, abs(params[entry]))
-        up, down = dict(params), dict(params)
-        up[entry] += h
-        down[entry] -= h
-        fd = (Network(problem, up).loss() - Network(problem, down).loss()) / (2 * h)
-        gradient = float(values[f"grad.{entry}"])
-        assert abs(fd - gradient) <= FD_RTOL * max(1.0, abs(gradient), abs(loss)), entry
+
+    def float_of(name: str) -> float:
+        return float(values[plan.graph.resolve(name)])
+
+    numpy = against_numpy(problem, float_of)
+    differences = against_finite_differences(problem, plan.graph, float_of)
+    assert numpy.agrees and numpy.compared, numpy.failures
+    assert differences.agrees and differences.compared, differences.failures
 
 
 @pytest.mark.parametrize("case", range(len(CASES)))
