@@ -34,7 +34,7 @@ from sympy import Integer, Rational, exp, log, tanh
 
 from . import claims as claim_text
 from .claims import ParseError, RawClaim
-from .decimals import decimals_in, parse_decimal, to_fraction
+from .decimals import decimals_in, fixed_text, parse_decimal, round_half_up, to_fraction, truncate
 from .errors import SpecError
 from .evaluate import EXACT_KIT, python_source
 from .functions import leaky_relu_step, relu, relu_step
@@ -121,36 +121,14 @@ class Report:
                 "claims": [v.to_dict() for v in self.verdicts]}
 
 
-def _magnitude(value, places: int, truncated: bool = False) -> tuple[int, bool]:
-    """(|value|·10^places rounded half up, or cut towards zero; is it negative)."""
-    scale = 10**places
-    if type(value) is Fraction:
-        num, den = abs(value.numerator) * scale, value.denominator
-        return (num // den if truncated else (2 * num + den) // (2 * den)), value < 0
-    # an mpf m·2^e, rounded exactly in integers
-    sign, man, exp, _ = value._mpf_
-    scaled = int(man) * scale
-    if exp >= 0:
-        return scaled << exp, bool(sign) and man != 0
-    shift = -exp
-    magnitude = scaled >> shift if truncated else (scaled + (1 << (shift - 1))) >> shift
-    return magnitude, bool(sign) and man != 0
-
-
 def rounded(value, places: int, truncated: bool = False) -> Fraction:
     """``value`` rounded half up (or truncated towards zero) to ``places``, exactly."""
-    magnitude, negative = _magnitude(value, places, truncated)
-    return Fraction(-magnitude if negative else magnitude, 10**places)
+    return truncate(value, places) if truncated else round_half_up(value, places)
 
 
 def text(value, places: int) -> str | None:
     """``value`` rounded half up to ``places`` as text, with no '-0'."""
-    if value is None:
-        return None
-    magnitude, negative = _magnitude(value, places)
-    digits = str(magnitude).rjust(places + 1, "0")
-    shown = f"{digits[:-places]}.{digits[-places:]}" if places else digits
-    return f"-{shown}" if negative and magnitude else shown
+    return None if value is None else fixed_text(value, places)
 
 
 # the prepared checker --------------------------------------------------------------------

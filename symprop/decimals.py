@@ -41,30 +41,51 @@ def decimals_in(text: str) -> int:
     return max(0, places - int(exponent or 0))
 
 
+def ratio(value) -> tuple[int, int]:
+    """The exact (numerator, denominator) of a Fraction, an int or a finite mpf."""
+    if isinstance(value, Fraction | int):
+        return value.numerator, value.denominator
+    sign, man, exp, _ = mpmath.mpf(value)._mpf_
+    if not man and exp:
+        raise ValueError("not finite")
+    numerator = -int(man) if sign else int(man)
+    return (numerator << exp, 1) if exp >= 0 else (numerator, 1 << -exp)
+
+
 def to_fraction(value) -> Fraction:
     """The exact rational value of a Fraction, an int or a finite mpf."""
-    if isinstance(value, Fraction | int):
-        return Fraction(value)
-    if not mpmath.isfinite(value):
-        raise ValueError("not finite")
-    sign, man, exp, _ = mpmath.mpf(value)._mpf_
-    return (-1 if sign else 1) * Fraction(int(man)) * Fraction(2) ** int(exp)
+    return Fraction(*ratio(value))
+
+
+def scaled(value, places: int, truncated: bool = False) -> tuple[int, bool]:
+    """(|value|·10^places rounded half up, or cut towards zero; is the result negative).
+    Integer arithmetic on the exact value: this runs for every number shown."""
+    numerator, denominator = ratio(value)
+    units, rest = divmod(abs(numerator) * 10**places, denominator)
+    if not truncated and 2 * rest >= denominator:
+        units += 1  # floor(|x|·10^d + ½): ties away from zero
+    return units, numerator < 0 and units > 0
 
 
 def round_half_up(value, decimals: int) -> Fraction:
     """Round to ``decimals`` places, ties away from zero, on the exact value."""
-    exact = to_fraction(value)
-    scale = Fraction(10) ** decimals
-    magnitude = int(abs(exact) * scale + Fraction(1, 2))  # floor(|x|·10^d + ½)
-    return Fraction(-magnitude if exact < 0 else magnitude) / scale
+    units, negative = scaled(value, decimals)
+    return Fraction(-units if negative else units, 10**decimals)
 
 
 def truncate(value, decimals: int) -> Fraction:
     """Cut to ``decimals`` places, towards zero, as some hand calculations do."""
-    exact = to_fraction(value)
-    scale = Fraction(10) ** decimals
-    magnitude = int(abs(exact) * scale)
-    return Fraction(-magnitude if exact < 0 else magnitude) / scale
+    units, negative = scaled(value, decimals, truncated=True)
+    return Fraction(-units if negative else units, 10**decimals)
+
+
+def fixed_text(value, places: int, truncated: bool = False) -> str:
+    """The value rounded half up (or truncated) as text with exactly ``places`` decimals;
+    never '-0.00'."""
+    units, negative = scaled(value, places, truncated)
+    digits = str(units).rjust(places + 1, "0")
+    text = f"{digits[:-places]}.{digits[-places:]}" if places else digits
+    return "-" + text if negative else text
 
 
 def leading_place(value) -> int:
@@ -89,14 +110,9 @@ def places_for(value, decimals: int | None = None, significant: int | None = Non
 
 def fixed(value: Fraction, decimals: int) -> str:
     """An exact Fraction with a finite expansion as text with exactly ``decimals`` places."""
-    scaled = value * Fraction(10) ** decimals
-    if scaled.denominator != 1:
+    if (value * Fraction(10) ** decimals).denominator != 1:
         raise ValueError("value has more places than requested")
-    digits = str(abs(scaled.numerator)).rjust(decimals + 1, "0")
-    sign = "-" if scaled.numerator < 0 else ""
-    if decimals == 0:
-        return sign + digits
-    return f"{sign}{digits[:-decimals]}.{digits[-decimals:]}"
+    return fixed_text(value, decimals)
 
 
 def significant_text(value, digits: int = 32) -> str:

@@ -66,8 +66,7 @@ class Solution:
             return significant_text(value, (decimals or self.problem.digits) + 1)
         places = places_for(value, decimals if decimals is not None else self.problem.digits,
                             significant)
-        text = fixed(round_half_up(value, places), places)
-        return text.removeprefix("-") if set(text) <= set("-0.") else text
+        return fixed_text(value, places)
 
     def carry(self, decimals: int | None = None, significant: int | None = None) -> dict:
         """Hand-style values: name → (value used later, value before rounding)."""
