@@ -7,7 +7,7 @@ from fractions import Fraction
 
 from . import __version__
 from .crosscheck import against_finite_differences, against_numpy
-from .decimals import decimal_text, fixed, places_for, round_half_up, significant_text
+from .decimals import decimal_text, fixed, fixed_text, places_for, round_half_up, significant_text
 from .derive import build
 from .errors import VerificationError
 from .evaluate import Program, carry, evaluate, is_exact
