@@ -130,9 +130,14 @@ def test_nothing_from_a_spec_is_executed(tmp_path, monkeypatch):
                 base.replace(rate, f'{rate}\nnames: {{w: "{payload}"}}'),
                 base.replace(rate, f'{rate}\nfrozen: ["{payload}"]'),
                 base.replace("b2: [0.05]", f'b2: [0.05]\n  "{payload}": 1')]
+    rules = [f'variants: {{ask: ["{payload}"]}}', f'variants: {{vary: {{"{payload}": [1]}}}}',
+             f'variants: {{vary: {{W1: {{low: "{payload}", high: 1}}}}}}',
+             f'variants: {{tolerance: {{"{payload}": 1}}}}', f'variants: "{payload}"']
+    variants += [base + rule + "\n" for rule in rules]
     for text in variants:
         try:
-            symprop.loads(text).solve(symbolic_seconds=0)
+            solution = symprop.loads(text).solve(symbolic_seconds=0)
+            read_rules(solution.problem, solution.graph)
         except SympropError:
             pass
     assert not (tmp_path / "PWNED").exists()
