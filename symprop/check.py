@@ -641,11 +641,13 @@ class _Sheet:
 
 
 # entry points and views ----------------------------------------------------------------
-def check_files(spec_path, answers_path=None, options: list[str] = ()) -> Report:
-    """Read a spec, an answers file and ``--claim`` options; check them together."""
+def check_files(spec_path, answers_path=None, options: list[str] = (),
+                **limits) -> Report:
+    """Read a spec, an answers file and ``--claim`` options; check them together.
+    ``limits``: ``max_parameters`` for ``spec.load``."""
     from .spec import load
 
-    problem = load(spec_path)
+    problem = load(spec_path, **limits)
     raw = claim_text.read_answers(answers_path) if answers_path else []
     raw += [claim_text.from_option(option) for option in options]
     if not raw:

@@ -20,12 +20,15 @@ import click
 @click.option("--output", type=click.Path(file_okay=False), default=None,
               help="Base folder for the PDF (default: output/); it goes to <base>/<spec>/.")
 @click.option("--force", is_flag=True, help="Replace an existing marked sheet.")
-def command(spec, answers, options, fmt, output, force):
+@click.option("--max-parameters", type=click.IntRange(1), default=None,
+              help="Accept networks larger than the default limit (1,500 parameters).")
+def command(spec, answers, options, fmt, output, force, max_parameters):
     """Check the numbers of a hand calculation (ANSWERS, --claim) against SPEC."""
     from .check import check_files, marked_sheet, table
     from .output import output_dir
 
-    report = check_files(spec, answers, list(options))
+    limit = {"max_parameters": max_parameters} if max_parameters else {}
+    report = check_files(spec, answers, list(options), **limit)
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), indent=1, ensure_ascii=False))
     elif fmt == "pdf":
