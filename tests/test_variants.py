@@ -281,11 +281,18 @@ def test_an_interrupted_run_leaves_no_manifest(tmp_path, monkeypatch):
 
 
 def test_cli_errors_are_one_line(tmp_path):
-    result = CliRunner().invoke(main, ["variants", str(EXAMPLES / "exam-relu-nice.yaml"),
-                                       "-n", "100000", "--seed", "1", "--output",
-                                       str(tmp_path)])
+    command = ["variants", str(EXAMPLES / "exam-relu-nice.yaml"), "-n", "100000", "--seed",
+               "1", "--output", str(tmp_path)]
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1
+    assert "-n" in result.output and "--max-variants" in result.output
+    # past the limit, the grids of exam-relu-nice allow fewer draws than asked for
+    result = CliRunner().invoke(main, command + ["--max-variants", "200000"])
     assert result.exit_code == 2
     assert result.output.count("\n") == 1 and "different draws" in result.output
+    assert not (tmp_path / "exam-relu-nice").exists() or not any(
+        (tmp_path / "exam-relu-nice").rglob("manifest.json"))
 
 
 # Moodle -------------------------------------------------------------------------------------
