@@ -114,6 +114,10 @@ class SheetRenderer:
         except jinja2.TemplateError as error:
             raise RenderError(f"template {TEX_TEMPLATE}: {error}") from None
         self._html_template = self._jupyter_template = None
+        # skeletons by options and structure; user templates always get the full render
+        self.fast = user_templates is None
+        self._skeletons: dict[tuple, dict[tuple, list[_Skeleton]]] = {}
+        self._line_order: dict[tuple, list[str]] = {}
 
     # preparation -------------------------------------------------------------------
     def _prepare(self, node) -> _Line:
@@ -330,24 +334,68 @@ class SheetRenderer:
 
     # rendering ---------------------------------------------------------------------
     def context(self, values, carry=None, checks=None, decimals: int = 4,
-                rounding: str = "exact") -> dict:
+                rounding: str = "exact", diagram: bool = True) -> dict:
         """Everything the templates need, as LaTeX strings and formatted numbers."""
-        if rounding not in ROUNDINGS:
-            raise RenderError(f"rounding: expected one of {', '.join(ROUNDINGS)}, "
-                              f"got '{rounding}'")
-        if rounding == "carry" and carry is None:
-            raise RenderError("rounding 'carry' needs the carried values (solution.carry())")
-        return _Render(self, values, carry, decimals, rounding).context(checks)
+        _check_options(carry, rounding)
+        return _Render(self, values, carry, decimals, rounding).context(checks, diagram)
+
+    def network(self, values, decimals: int = 4) -> dict:
+        """The network diagram's context alone (network.tex.j2), for other sheets."""
+        return _Render(self, values, None, decimals, "exact").network()
 
     def tex(self, values, carry=None, checks=None, decimals: int = 4,
-            rounding: str = "exact", standalone: bool = True) -> str:
-        """The sheet as LaTeX: a whole document, or only its body (``standalone=False``)."""
-        context = self.context(values, carry, checks, decimals, rounding)
+            rounding: str = "exact", standalone: bool = True, diagram: bool = True) -> str:
+        """The sheet as LaTeX: a whole document, or only its body (``standalone=False``);
+        ``diagram=False`` leaves out the network diagram (when another sheet carries it).
+
+        The templates run once per structure (see ``_Skeleton``); a sheet whose structure
+        was seen before is its skeleton with this sheet's numbers filled in."""
+        if checks or not self.fast:
+            return self._render_tex(self.context(values, carry, checks, decimals, rounding,
+                                                 diagram), standalone)
+        _check_options(carry, rounding)
+        options = (decimals, rounding, standalone, diagram, carry is None)
+        render = _Render(self, values, carry, decimals, rounding)
+        forms = self._skeletons.get(options)
+        if forms is not None:
+            texts, recipes = None, None
+            for skeleton in forms.get(render.signature(self._line_order[options]), ()):
+                if skeleton.recipes is not recipes:
+                    texts, recipes = skeleton.texts(render), skeleton.recipes
+                if skeleton.fits(texts):
+                    return skeleton.fill(texts)
+        return self._record(values, carry, decimals, rounding, standalone, diagram, options)
+
+    def _render_tex(self, context: dict, standalone: bool) -> str:
         template = self.tex_template if standalone else self.body_template
         try:
             return template.render(**context)
         except jinja2.TemplateError as error:
             raise RenderError(f"template {template.name}: {error}") from None
+
+    def _record(self, values, carry, decimals, rounding, standalone, diagram,
+                options) -> str:
+        """Render with a marker for every number-dependent piece, keep that skeleton for
+        later sheets of the same structure, and check it against the full render."""
+        render = _Render(self, values, carry, decimals, rounding, record=True)
+        marked = self._render_tex(render.context(None, diagram), standalone)
+        skeleton = _Skeleton(marked, render.recipes, render.queries)
+        text = skeleton.fill(render.texts)
+        full = self._render_tex(self.context(values, carry, None, decimals, rounding,
+                                             diagram), standalone)
+        if text != full:  # a template treats a number in a way the skeleton cannot show
+            self.fast = False
+            return full
+        self._line_order[options] = render.line_order
+        forms = self._skeletons.setdefault(options, {})
+        kept = forms.setdefault(render.signature(render.line_order), [])
+        for other in kept:  # the same holes: their texts are computed once per sheet
+            if other.recipes == skeleton.recipes:
+                skeleton.recipes, skeleton.steps = other.recipes, other.steps
+                break
+        if sum(map(len, forms.values())) < MAX_SKELETONS:
+            kept.append(skeleton)
+        return full
 
     def html(self, values, carry=None, checks=None, decimals: int = 4,
              rounding: str = "exact") -> str:
@@ -386,32 +434,144 @@ class SheetRenderer:
         return self._html_template
 
 
-class _Render:
-    """One rendering: numbers for every node, then the context tree."""
+class _Hole(str):
+    """A number-dependent piece of a sheet while its skeleton is rendered: it prints as a
+    marker, and every ``startswith`` the templates ask of it is logged (a negative number
+    in parentheses), so that a sheet whose answers differ gets a skeleton of its own."""
 
-    def __init__(self, renderer: SheetRenderer, values, carry, decimals, rounding):
+    def __new__(cls, index: int, text: str, log: list):
+        self = super().__new__(cls, f"{_MARK}{index}{_END}")
+        self.index, self.text, self.log = index, text, log
+        return self
+
+    def startswith(self, prefix, *args):
+        answer = self.text.startswith(prefix, *args)
+        self.log.append((self.index, prefix, args, answer))
+        return answer
+
+
+_MARK, _END = "\ue000", "\ue001"  # private-use characters: in no template, no number
+_MARKED = re.compile(f"{_MARK}(\\d+){_END}")
+MAX_SKELETONS = 64  # per renderer and options; beyond this, sheets are rendered in full
+
+
+class _Skeleton:
+    """A rendered sheet with a numbered hole for every number-dependent piece: a format
+    string, what fills each hole (a recipe), and the answers the templates relied on."""
+
+    def __init__(self, marked: str, recipes: list, queries: list):
+        pieces = _MARKED.split(marked)
+        self.format = "".join(
+            piece.replace("{", "{{").replace("}", "}}") if k % 2 == 0 else f"{{{piece}}}"
+            for k, piece in enumerate(pieces))
+        self.recipes = recipes
+        self.steps = [(getattr(_Render, recipe[0]), recipe[1:]) for recipe in recipes]
+        self.queries = [(index, prefix, args, answer)
+                        for index, prefix, args, answer in dict.fromkeys(queries)]
+
+    def texts(self, render) -> list[str]:
+        return [method(render, *arguments) for method, arguments in self.steps]
+
+    def fits(self, texts: list[str]) -> bool:
+        return all(texts[index].startswith(prefix, *args) == answer
+                   for index, prefix, args, answer in self.queries)
+
+    def fill(self, texts: list[str]) -> str:
+        return self.format.format(*texts)
+
+
+class _Render:
+    """One rendering: numbers for every node, then the context tree.
+
+    With ``record``, every number-dependent string of the context is a ``_Hole``, and
+    ``recipes`` says how to compute each one again for other numbers (a method of this
+    class and its arguments; ``_Skeleton.texts``)."""
+
+    def __init__(self, renderer: SheetRenderer, values, carry, decimals, rounding,
+                 record: bool = False):
         self.r, self.values, self.carry = renderer, values, carry
         self.decimals, self.rounding = decimals, rounding
         self.cache: dict[str, str] = {}
+        self.plain: dict[str, str] = {}
+        self.computed: dict[str, tuple] = {}
         self.notes = 0
-        self.used = values if rounding == "exact" else {n: u for n, (u, _) in carry.items()}
+        self.used = values if rounding == "exact" or carry is None else \
+            {n: u for n, (u, _) in carry.items()}
+        self.record = record
+        self.recipes: list[tuple] = []
+        self.texts: list[str] = []
+        self.queries: list[tuple] = []
+        self.line_order: list[str] = []
+
+    def hole(self, recipe: tuple, text: str) -> str:
+        if not self.record:
+            return text
+        self.recipes.append(recipe)
+        self.texts.append(text)
+        return _Hole(len(self.texts) - 1, text, self.queries)
+
+    # what fills each kind of hole (a recipe is a method's name and its arguments)
+    def _relation(self, name: str) -> str:
+        return self.numbers(name)[0]
+
+    def _substituted(self, name: str) -> str:
+        return self.numbers(name)[1].replace(BREAK, "")
+
+    def _substituted_line(self, name: str, k: int) -> str:
+        return broken(self.numbers(name)[1])[k]
+
+    def _evaluated(self, name: str) -> str:
+        return self.numbers(name)[2]
+
+    def _other(self, name: str) -> str:
+        return self.numbers(name)[3]
+
+    def signature(self, line_order: list[str]) -> tuple:
+        """What shapes the sheet besides the graph: the lines with a footnote, and whether
+        the loss decreased."""
+        footnoted = () if self.carry is None else \
+            tuple(name for name in line_order if self.numbers(name)[3] is not None)
+        return footnoted, self._decreased()
+
+    def _decreased(self):
+        plan = self.r.plan
+        if not plan["final_loss"]:
+            return None
+        return to_fraction(self.values[plan["final_loss"]]) < \
+            to_fraction(self.values[plan["steps"][0]["loss"]])
+
+    def _difference(self) -> str:
+        plan = self.r.plan
+        return number(to_fraction(self.values[plan["steps"][0]["loss"]]) -
+                      to_fraction(self.values[plan["final_loss"]]), self.decimals)
 
     def text(self, name: str) -> str:
+        text = self.cache.get(name)
+        if text is None:
+            text = self.cache[name] = self.hole(("_text", name), self._text(name))
+        return text
+
+    def _text(self, name: str) -> str:
         """The number shown for a node: givens as written, computed values at fixed
         decimals (carry mode: the carried, rounded value)."""
-        text = self.cache.get(name)
+        text = self.plain.get(name)
         if text is None:
             given = name not in self.r.lines
             value = self.values[name] if given or self.rounding == "exact" else \
                 self.carry[name][0]
             natural = given or (self.rounding == "exact" and type(value) is Fraction)
-            text = self.cache[name] = number(value, self.decimals, natural=natural)
+            text = self.plain[name] = number(value, self.decimals, natural=natural)
         return text
 
-    def line(self, name: str) -> Worked:
+    def numbers(self, name: str) -> tuple:
+        """A line's number-dependent strings: the relation, the substituted formula (with
+        its break marks), the formula with the values of e^{…}, ln, tanh, and the other
+        rounding's value when it differs (a footnote)."""
+        computed = self.computed.get(name)
+        if computed is not None:
+            return computed
         prepared = self.r.lines[name]
-        numbers = [self.text(p) for p in prepared.parents]
-        result = self.text(name)
+        numbers = [self._text(p) for p in prepared.parents]
         exact = self.values[name]
         reference = exact if self.rounding == "exact" else self.carry[name][1]
         relation = "=" if shown_exactly(reference, self.decimals) else r"\approx"
@@ -422,26 +582,38 @@ class _Render:
                 inner = [f(*used) for f in prepared.inner_functions]
             inner = [number(v, self.decimals, natural=self.rounding == "exact" and
                             type(v) is Fraction) for v in inner]
-            evaluated = fill(prepared.inner, numbers + inner)
-        footnote = None
+            evaluated = fill(prepared.inner, numbers + inner).replace(BREAK, "")
+        other = None
         if self.carry is not None and name in self.carry:
             exact_text = number(exact, self.decimals)
             carried = self.carry[name][0]
             if type(carried) is Fraction or is_exact(carried):
                 carried_text = number(carried, self.decimals)
                 if carried_text != exact_text:
-                    self.notes += 1
-                    footnote = {"number": self.notes, "mode": self.rounding,
-                                "other": carried_text if self.rounding == "exact"
-                                else exact_text}
+                    other = carried_text if self.rounding == "exact" else exact_text
         substituted = fill(prepared.parts, numbers) if prepared.parts else None
-        if evaluated is not None:
-            evaluated = evaluated.replace(BREAK, "")
+        computed = self.computed[name] = (relation, substituted, evaluated, other)
+        return computed
+
+    def line(self, name: str) -> Worked:
+        prepared = self.r.lines[name]
+        self.line_order.append(name)
+        relation, substituted, evaluated, other = self.numbers(name)
+        hole = self.hole
+        footnote = None
+        if other is not None:
+            self.notes += 1
+            footnote = {"number": self.notes, "mode": self.rounding,
+                        "other": hole(("_other", name), other)}
         return Worked(name, prepared.kind, prepared.symbol, prepared.named, prepared.meaning,
                       prepared.chain, prepared.formula,
-                      None if substituted is None else substituted.replace(BREAK, ""),
-                      evaluated, prepared.formula_lines,
-                      broken(substituted) if substituted else [], relation, result, footnote)
+                      None if substituted is None else
+                      hole(("_substituted", name), substituted.replace(BREAK, "")),
+                      None if evaluated is None else hole(("_evaluated", name), evaluated),
+                      prepared.formula_lines,
+                      [hole(("_substituted_line", name, k), text)
+                       for k, text in enumerate(broken(substituted))] if substituted else [],
+                      hole(("_relation", name), relation), self.text(name), footnote)
 
     def lines(self, names) -> list[Worked]:
         return [self.line(name) for name in names]
@@ -449,7 +621,7 @@ class _Render:
     def grid(self, rows) -> list[list]:
         return [[None if name is None else self.text(name) for name in row] for row in rows]
 
-    def context(self, checks) -> dict:
+    def context(self, checks, diagram: bool = True) -> dict:
         r, problem, plan = self.r, self.r.problem, self.r.plan
         steps = []
         for step in plan["steps"]:
@@ -473,19 +645,16 @@ class _Render:
             })
         after = [{"example": b["example"], "lines": self.lines(b["lines"])}
                  for b in plan["after"]]
-        loss_before = self.values[plan["steps"][0]["loss"]]
         decrease = None
         if plan["final_loss"]:
-            loss_after = self.values[plan["final_loss"]]
             decrease = {"before": self.text(plan["steps"][0]["loss"]),
                         "after": self.text(plan["final_loss"]),
-                        "difference": number(to_fraction(loss_before) - to_fraction(
-                            loss_after), self.decimals),
-                        "decreased": to_fraction(loss_after) < to_fraction(loss_before)}
+                        "difference": self.hole(("_difference",), self._difference()),
+                        "decreased": self._decreased()}
         return {
             "problem": self.problem_context(),
             "decimals": self.decimals, "rounding": self.rounding,
-            "network": self.network(), "given": self.given(),
+            "network": self.network() if diagram else None, "given": self.given(),
             "steps": steps, "after": after, "after_total": self.lines(plan["after_total"]),
             "decrease": decrease, "summary": self.summary(),
             "checks": None if not checks else self.checks(checks),
@@ -593,6 +762,14 @@ class _Render:
                             "worst": worst(check.get("worst")),
                             "skipped": [self.r.symbols.get(s, s) for s in check["skipped"]]}
         return out
+
+
+def _check_options(carry, rounding: str) -> None:
+    if rounding not in ROUNDINGS:
+        raise RenderError(f"rounding: expected one of {', '.join(ROUNDINGS)}, "
+                          f"got '{rounding}'")
+    if rounding == "carry" and carry is None:
+        raise RenderError("rounding 'carry' needs the carried values (solution.carry())")
 
 
 def _entry(entry: str):
