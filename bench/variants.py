@@ -14,8 +14,8 @@ from pathlib import Path
 
 from symprop.solution import Solution
 from symprop.spec import load
-from symprop.tex import RUNS, build_pdf
-from symprop.variants import Plan, Views, key_csv, key_of, make
+from symprop.tex import build_pdf
+from symprop.variants import BUNDLE_RUNS, Plan, Views, key_csv, key_of, make
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ["exam-relu-nice.yaml", "exam-sigmoid-2-2-1.yaml", "textbook-2-2-1.yaml"]
@@ -88,9 +88,9 @@ def main() -> None:
             for name in ("questions", "solutions"):
                 pages = [getattr(item, name[:-1]) for item in rendered]
                 started = time.perf_counter()
-                build_pdf(views.document(pages), Path(folder) / f"{name}.pdf")
+                build_pdf(views.document(pages), Path(folder) / f"{name}.pdf", BUNDLE_RUNS)
                 print(f"{name}.pdf, {args.pdf} variants in one document: "
-                      f"{time.perf_counter() - started:.2f} s (pdflatex, {RUNS} runs)")
+                      f"{time.perf_counter() - started:.2f} s (pdflatex, {BUNDLE_RUNS} run)")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from .output import write_atomic
 
 ENGINE = "pdflatex"
 RUNS = 2  # the second run settles references and TikZ positions
+# A document without cross-references (the variants' bundles) needs one run only.
 SECONDS = 180
 LOG_TAIL_LINES = 25
 
@@ -26,8 +27,8 @@ def available() -> bool:
     return shutil.which(ENGINE) is not None
 
 
-def build_pdf(tex: str, destination: str | Path) -> Path:
-    """Compile LaTeX source ``tex`` and write the PDF to ``destination``."""
+def build_pdf(tex: str, destination: str | Path, runs: int = RUNS) -> Path:
+    """Compile LaTeX source ``tex`` (``runs`` times) and write the PDF to ``destination``."""
     if not available():
         raise RenderError(f"{ENGINE} not found: install TeX Live (see the README) to build PDFs")
     env = dict(os.environ, openin_any="p", openout_any="p", shell_escape="f",
@@ -37,7 +38,7 @@ def build_pdf(tex: str, destination: str | Path) -> Path:
         source.write_text(tex, encoding="utf-8")
         command = [ENGINE, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
                    "-file-line-error", "sheet.tex"]
-        for _ in range(RUNS):
+        for _ in range(max(1, runs)):
             try:
                 result = subprocess.run(command, cwd=work, env=env, stdin=subprocess.DEVNULL,
                                         capture_output=True, timeout=SECONDS, check=False)

@@ -55,6 +55,28 @@ class Variant:
     values: list  # every node, in program.names order
     state: dict = field(default=None, repr=False)  # the generator after this draw
 
+    def __reduce__(self):
+        """Compact pickling (from forked workers): numbers as integer pairs and raw mpf
+        tuples; a Fraction pickled as itself is parsed back from its text, slowly."""
+        return _unpickle_variant, (self.number, self.spawn_key, self.draw,
+                                   _pack(self.givens), _pack(self.values), self.state)
+
+
+def _pack(values: list) -> list:
+    """Fraction → (p, q); mpf → its raw 4-tuple; anything else → (itself,)."""
+    return [(v.numerator, v.denominator) if type(v) is Fraction else
+            v._mpf_ if type(v) is mpmath.mpf else (v,) for v in values]
+
+
+def _unpack(packed: list) -> list:
+    make = mpmath.mp.make_mpf
+    return [Fraction(*v) if len(v) == 2 else make(v) if len(v) == 4 else v[0]
+            for v in packed]
+
+
+def _unpickle_variant(number, spawn_key, draw, givens, values, state) -> Variant:
+    return Variant(number, spawn_key, draw, _unpack(givens), _unpack(values), state)
+
 
 @dataclass
 class Tally:
@@ -107,6 +129,8 @@ class Plan:
         self.asked = [index[name] for name in self.rules.ask]
         self.exponent_nodes = self._exponent_nodes()
         self.exponential_rows: dict[Fraction, dict] = {}  # e^{argument}, computed once
+        self.tolerance_texts = {name: decimal_text(t) for name, t in
+                                self.rules.tolerance.items()}
         self.given_texts = {v: decimal_text(v) for v in self.base}
         for _, values in self.slots:
             self.given_texts.update((v, decimal_text(v)) for v in values)
@@ -379,7 +403,7 @@ def key_of(plan: Plan, variant: Variant) -> dict:
         answers.append({
             "name": names[i],
             "value": rounded_text(value, rules.decimals),
-            "tolerance": decimal_text(rules.tolerance[names[i]]),
+            "tolerance": plan.tolerance_texts[names[i]],
             "exact": (str(value) if value.denominator != 1 else str(value.numerator))
             if type(value) is Fraction else None,
             "float": float(value),
@@ -462,11 +486,13 @@ class Views:
                 "x": [given[f"{prefix}x[{i}]"] for i in range(1, len(example.x) + 1)],
                 "y": [given[f"{prefix}y[{k}]"] for k in range(1, len(example.y) + 1)]})
         label = self.label(variant.number)
+        values = dict(zip(plan.program.names, variant.values, strict=True))
         answers = [{**answer, "tex": self.tex[answer["name"]],
                     "tex_cloze": self.tex_cloze[answer["name"]]}
                    for answer in key["answers"]]
         return {**self.static, "parameters": parameters, "examples": examples,
                 "lr": given.get("lr"), "exponentials": exponentials(plan, variant),
+                "network": self.sheet.network(values, plan.rules.decimals),
                 "ask": answers, "answers": answers,
                 "variant": {"number": variant.number, "label": label,
                             "idnumber": f"{problem.name}-{label}"}}
@@ -480,7 +506,8 @@ class Views:
         solution-sheet renderer's body for this variant's values, and its answer key."""
         names = self.plan.program.names
         values = dict(zip(names, variant.values, strict=True))
-        sheet = self.sheet.tex(values, decimals=self.plan.rules.decimals, standalone=False)
+        sheet = self.sheet.tex(values, decimals=self.plan.rules.decimals, standalone=False,
+                               diagram=False)  # the question sheet carries the diagram
         return self.templates["variants-solution.tex.j2"].render(**context, sheet=sheet)
 
     def document(self, pages: list[str]) -> str:
@@ -510,6 +537,7 @@ MARKER = ".symprop-run"  # the run a half-written folder belongs to (written fir
 WRITERS = 8  # threads that write files (fsync waits overlap)
 PARALLEL_FROM = 64  # fewer variants than this are drawn in this process
 CHUNK = 16
+BUNDLE_RUNS = 1  # questions.pdf and solutions.pdf have no cross-references: one pdflatex run
 
 
 @dataclass
@@ -649,7 +677,8 @@ def write(plan: Plan, views: Views, rendered: list[Rendered], folder, *, seed: i
         from .tex import build_pdf
 
         with ThreadPoolExecutor(len(pdfs)) as pool:
-            for future in [pool.submit(build_pdf, views.document(pages), folder / name)
+            for future in [pool.submit(build_pdf, views.document(pages), folder / name,
+                                       BUNDLE_RUNS)
                            for name, pages in pdfs.items()]:
                 future.result()
         files += list(pdfs)
