@@ -45,7 +45,9 @@ def ratio(value) -> tuple[int, int]:
     """The exact (numerator, denominator) of a Fraction, an int or a finite mpf."""
     if isinstance(value, Fraction | int):
         return value.numerator, value.denominator
-    sign, man, exp, _ = mpmath.mpf(value)._mpf_
+    # the stored binary value: mpmath.mpf(value) would round it to the context's precision
+    sign, man, exp, _ = value._mpf_ if isinstance(value, mpmath.mpf) else \
+        mpmath.mpf(value)._mpf_
     if not man and exp:
         raise ValueError("not finite")
     numerator = -int(man) if sign else int(man)
