@@ -23,7 +23,7 @@ import mpmath
 from sympy import Integer, Pow, Rational, Symbol, exp, log, tanh
 from sympy.printing.latex import LatexPrinter
 
-from .decimals import fixed, leading_place, round_half_up, to_fraction
+from .decimals import fixed, fixed_text, leading_place, ratio, round_half_up, to_fraction
 
 FIXED_LIMIT = 10**15  # from here on numbers are shown in scientific notation
 SLOT = re.compile("\x00(\\d+)([bw])\x00")  # a placeholder: index, bare or wrap-if-negative
@@ -59,27 +59,16 @@ def number(value, decimals: int = 4, natural: bool = False) -> str:
         if not math.isfinite(value):
             return _special(value)
         value = Fraction(value)
-    if type(value) is Fraction or isinstance(value, int):
-        numerator, denominator = value.numerator, value.denominator
-    else:
-        sign, mantissa, exponent, _ = value._mpf_
-        if not mantissa and exponent:  # mpmath's inf, -inf and nan
-            return _special(value)
-        numerator = -mantissa if sign else mantissa
-        if exponent >= 0:
-            numerator, denominator = numerator << exponent, 1
-        else:
-            denominator = 1 << -exponent
+    try:
+        numerator, denominator = ratio(value)
+    except ValueError:  # mpmath's inf, -inf and nan
+        return _special(value)
     if abs(numerator) >= FIXED_LIMIT * denominator:
         return scientific(Fraction(numerator, denominator), decimals + 1)
-    scaled, remainder = divmod(abs(numerator) * _pow10(decimals), denominator)
-    if 2 * remainder >= denominator:
-        scaled += 1
-    digits = str(scaled).rjust(decimals + 1, "0")
-    text = f"{digits[:-decimals]}.{digits[-decimals:]}" if decimals else digits
-    if natural and remainder == 0 and decimals:
+    text = fixed_text(value, decimals)
+    if natural and decimals and numerator * _pow10(decimals) % denominator == 0:
         text = text.rstrip("0").rstrip(".")
-    return "-" + text if numerator < 0 and scaled else text
+    return text
 
 
 def _special(value) -> str:

@@ -31,7 +31,7 @@ import mpmath
 import numpy as np
 
 from .activations import KINKED
-from .decimals import decimal_text, round_half_up
+from .decimals import decimal_text, fixed_text, round_half_up, to_fraction
 from .derive import build, entry_label
 from .errors import EvaluationError, LimitError
 from .evaluate import STABLE_DIGITS, Program, evaluate, fast_kit
@@ -312,19 +312,7 @@ class Plan:
 
 def _fraction(value) -> Fraction:
     """A value as an exact Fraction for comparisons (mpf → its exact binary value)."""
-    if type(value) is Fraction:
-        return value
-    num, den = _ratio(value)
-    return Fraction(num, den)
-
-
-def _ratio(value) -> tuple[int, int]:
-    """(numerator, denominator > 0) of an exact Fraction or of an mpf's binary value."""
-    if type(value) is Fraction:
-        return value.numerator, value.denominator
-    sign, man, exp, _ = value._mpf_  # the stored value, not re-rounded to the context
-    man = -int(man) if sign else int(man)
-    return (man << exp, 1) if exp >= 0 else (man, 1 << -exp)
+    return value if type(value) is Fraction else to_fraction(value)
 
 
 def _walk(program: Program, givens: list) -> list:
@@ -364,17 +352,6 @@ def _finite(value) -> bool:
 
 
 # numbers as text ---------------------------------------------------------------------------
-def rounded_text(value, decimals: int) -> str:
-    """``value`` rounded half up (on its exact value) to ``decimals`` places; never '-0.0'.
-    The same rounding as ``decimals.round_half_up``, in integer arithmetic."""
-    num, den = _ratio(value)
-    units, rest = divmod(abs(num) * 10**decimals, den)
-    units += 2 * rest >= den  # floor(|x|·10^d + ½)
-    digits = str(units).rjust(decimals + 1, "0")
-    sign = "-" if num < 0 and units else ""
-    return sign + (f"{digits[:-decimals]}.{digits[-decimals:]}" if decimals else digits)
-
-
 def exponentials(plan: Plan, variant: Variant) -> list[dict]:
     """The "values you may use" table: e^{argument} for each exponential the asked
     quantities need, the argument as a student sees it (rounded to the key's decimals)."""
@@ -389,7 +366,7 @@ def exponentials(plan: Plan, variant: Variant) -> list[dict]:
             with mpmath.workdps(40):
                 value = mpmath.exp(mpmath.mpf(argument.numerator) / argument.denominator)
             row = plan.exponential_rows[argument] = {
-                "argument": decimal_text(argument), "value": rounded_text(value, decimals)}
+                "argument": decimal_text(argument), "value": fixed_text(value, decimals)}
         out.append(row)
     return out
 
@@ -402,7 +379,7 @@ def key_of(plan: Plan, variant: Variant) -> dict:
         value = variant.values[i]
         answers.append({
             "name": names[i],
-            "value": rounded_text(value, rules.decimals),
+            "value": fixed_text(value, rules.decimals),
             "tolerance": plan.tolerance_texts[names[i]],
             "exact": (str(value) if value.denominator != 1 else str(value.numerator))
             if type(value) is Fraction else None,

@@ -20,7 +20,7 @@ from symprop.decimals import to_fraction
 from symprop.errors import LimitError, OutputError, SpecError
 from symprop.moodle import cloze_escape, cloze_unescape
 from symprop.spec import load, loads
-from symprop.variants import Plan, Views, key_of, make, rounded_text
+from symprop.variants import Plan, Views, key_of, make
 
 from conftest import EXAMPLES
 
@@ -206,13 +206,6 @@ def test_the_seed_004_network_quotes_its_exponential():
     variant = plan.generate(1, 0)[0][0]
     table = views.context(variant, key_of(plan, variant))["exponentials"]
     assert {"argument": "-0.6", "value": "0.5488"} in table  # as seed 004 quotes it
-
-
-def test_rounded_text_rounds_half_up_on_the_exact_value():
-    assert rounded_text(Fraction(1, 8), 2) == "0.13"
-    assert rounded_text(Fraction(-1, 8), 2) == "-0.13"
-    assert rounded_text(Fraction(2675, 1000), 2) == "2.68"
-    assert rounded_text(Fraction(-1, 100000), 4) == "0.0000"
 
 
 # the files ---------------------------------------------------------------------------------
