@@ -51,6 +51,9 @@ def main():
               help="Print a table or JSON, or write a solution sheet (tex, pdf, html).")
 @click.option("--digits", type=click.IntRange(0, 30), default=None,
               help="Decimal places shown (default: the spec's, else 4).")
+@click.option("--significant", type=click.IntRange(1, 30), default=None,
+              help="Significant figures shown instead of decimal places (default: the "
+                   "spec's significant, if it has one).")
 @click.option("--rounding", type=click.Choice(["exact", "carry"]), default="exact",
               show_default=True,
               help="Sheets: exact values rounded for display, or hand-style carried rounding.")
@@ -63,19 +66,26 @@ def main():
               show_default=True, help="Time budget for the simplify-to-zero proof.")
 @click.option("--max-parameters", type=click.IntRange(1), default=None,
               help="Accept networks larger than the default limit (1,500 parameters).")
-def solve(spec, fmt, digits, rounding, templates, output, force, symbolic_seconds,
-          max_parameters):
+def solve(spec, fmt, digits, significant, rounding, templates, output, force,
+          symbolic_seconds, max_parameters):
     """Derive, evaluate exactly and prove every gradient of SPEC."""
     from .spec import load
 
+    if digits is not None and significant is not None:
+        raise click.UsageError("--significant: give either --digits or --significant, "
+                               "not both")
     limit = {"max_parameters": max_parameters} if max_parameters else {}
-    solution = load(spec, **limit).solve(symbolic_seconds=symbolic_seconds)
+    problem = load(spec, **limit)
+    if digits is None and significant is None:
+        significant = problem.significant
+    solution = problem.solve(symbolic_seconds=symbolic_seconds)
     if fmt == "json":
-        click.echo(json.dumps(solution.to_dict(digits), indent=1, ensure_ascii=False))
+        click.echo(json.dumps(solution.to_dict(digits, significant), indent=1,
+                              ensure_ascii=False))
     elif fmt == "table":
         from .views import solution_table
 
-        click.echo(solution_table(solution, digits), nl=False)
+        click.echo(solution_table(solution, digits, significant), nl=False)
     else:
         from .output import output_dir
         from .sheets import write_solution
@@ -83,7 +93,7 @@ def solve(spec, fmt, digits, rounding, templates, output, force, symbolic_second
         folder = output_dir(spec, output)  # <base>/<spec stem>/, as check and variants do
         for path in write_solution(solution, spec, fmt, output=folder, force=force,
                                    decimals=digits, rounding=rounding,
-                                   user_templates=templates):
+                                   user_templates=templates, significant=significant):
             click.echo(str(path))
 
 

@@ -37,6 +37,7 @@ from .latex import (
     scientific,
     shown_exactly,
     skeleton,
+    written,
 )
 from .output import output_dir, write_atomic
 from .render import environment, template_dirs
@@ -334,17 +335,21 @@ class SheetRenderer:
 
     # rendering ---------------------------------------------------------------------
     def context(self, values, carry=None, checks=None, decimals: int = 4,
-                rounding: str = "exact", diagram: bool = True) -> dict:
-        """Everything the templates need, as LaTeX strings and formatted numbers."""
+                rounding: str = "exact", diagram: bool = True,
+                significant: int | None = None) -> dict:
+        """Everything the templates need, as LaTeX strings and formatted numbers: at
+        ``decimals`` places, or at ``significant`` figures when that is given."""
         _check_options(carry, rounding)
-        return _Render(self, values, carry, decimals, rounding).context(checks, diagram)
+        return _Render(self, values, carry, decimals, rounding,
+                       significant=significant).context(checks, diagram)
 
     def network(self, values, decimals: int = 4) -> dict:
         """The network diagram's context alone (network.tex.j2), for other sheets."""
         return _Render(self, values, None, decimals, "exact").network()
 
     def tex(self, values, carry=None, checks=None, decimals: int = 4,
-            rounding: str = "exact", standalone: bool = True, diagram: bool = True) -> str:
+            rounding: str = "exact", standalone: bool = True, diagram: bool = True,
+            significant: int | None = None) -> str:
         """The sheet as LaTeX: a whole document, or only its body (``standalone=False``);
         ``diagram=False`` leaves out the network diagram (when another sheet carries it).
 
@@ -352,10 +357,10 @@ class SheetRenderer:
         was seen before is its skeleton with this sheet's numbers filled in."""
         if checks or not self.fast:
             return self._render_tex(self.context(values, carry, checks, decimals, rounding,
-                                                 diagram), standalone)
+                                                 diagram, significant), standalone)
         _check_options(carry, rounding)
-        options = (decimals, rounding, standalone, diagram, carry is None)
-        render = _Render(self, values, carry, decimals, rounding)
+        options = (decimals, significant, rounding, standalone, diagram, carry is None)
+        render = _Render(self, values, carry, decimals, rounding, significant=significant)
         forms = self._skeletons.get(options)
         if forms is not None:
             texts, recipes = None, None
@@ -364,7 +369,7 @@ class SheetRenderer:
                     texts, recipes = skeleton.texts(render), skeleton.recipes
                 if skeleton.fits(texts):
                     return skeleton.fill(texts)
-        return self._record(values, carry, decimals, rounding, standalone, diagram, options)
+        return self._record(render, standalone, diagram, options)
 
     def _render_tex(self, context: dict, standalone: bool) -> str:
         template = self.tex_template if standalone else self.body_template
@@ -373,16 +378,17 @@ class SheetRenderer:
         except jinja2.TemplateError as error:
             raise RenderError(f"template {template.name}: {error}") from None
 
-    def _record(self, values, carry, decimals, rounding, standalone, diagram,
-                options) -> str:
+    def _record(self, plain: _Render, standalone, diagram, options) -> str:
         """Render with a marker for every number-dependent piece, keep that skeleton for
         later sheets of the same structure, and check it against the full render."""
-        render = _Render(self, values, carry, decimals, rounding, record=True)
+        render = _Render(self, plain.values, plain.carry, plain.decimals, plain.rounding,
+                         record=True, significant=plain.significant)
         marked = self._render_tex(render.context(None, diagram), standalone)
         skeleton = _Skeleton(marked, render.recipes, render.queries)
         text = skeleton.fill(render.texts)
-        full = self._render_tex(self.context(values, carry, None, decimals, rounding,
-                                             diagram), standalone)
+        full = self._render_tex(self.context(plain.values, plain.carry, None, plain.decimals,
+                                             plain.rounding, diagram, plain.significant),
+                                standalone)
         if text != full:  # a template treats a number in a way the skeleton cannot show
             self.fast = False
             return full
@@ -398,19 +404,22 @@ class SheetRenderer:
         return full
 
     def html(self, values, carry=None, checks=None, decimals: int = 4,
-             rounding: str = "exact") -> str:
+             rounding: str = "exact", significant: int | None = None) -> str:
         """One self-contained HTML page (MathML, no network)."""
-        context = self.context(values, carry, checks, decimals, rounding)
+        context = self.context(values, carry, checks, decimals, rounding,
+                               significant=significant)
         try:
             return self.html_template.render(**context)
         except jinja2.TemplateError as error:
             raise RenderError(f"template {HTML_TEMPLATE}: {error}") from None
 
     def jupyter(self, values, carry=None, checks=None, decimals: int = 4,
-                rounding: str = "exact", mode: str = "markdown") -> str:
+                rounding: str = "exact", mode: str = "markdown",
+                significant: int | None = None) -> str:
         """Markdown with MathJax maths (``mode="markdown"``), or the maths alone in one
         ``$$ … $$`` block (``mode="latex"``), for Jupyter's rich display."""
-        context = self.context(values, carry, checks, decimals, rounding)
+        context = self.context(values, carry, checks, decimals, rounding,
+                               significant=significant)
         if self._jupyter_template is None:
             env = environment(self.user_templates, latex=True)
             env.filters["md"] = _markdown_escape
@@ -488,9 +497,10 @@ class _Render:
     class and its arguments; ``_Skeleton.texts``)."""
 
     def __init__(self, renderer: SheetRenderer, values, carry, decimals, rounding,
-                 record: bool = False):
+                 record: bool = False, significant: int | None = None):
         self.r, self.values, self.carry = renderer, values, carry
         self.decimals, self.rounding = decimals, rounding
+        self.significant = significant
         self.cache: dict[str, str] = {}
         self.plain: dict[str, str] = {}
         self.computed: dict[str, tuple] = {}
@@ -542,8 +552,15 @@ class _Render:
 
     def _difference(self) -> str:
         plan = self.r.plan
-        return number(to_fraction(self.values[plan["steps"][0]["loss"]]) -
-                      to_fraction(self.values[plan["final_loss"]]), self.decimals)
+        return self.show(to_fraction(self.values[plan["steps"][0]["loss"]]) -
+                         to_fraction(self.values[plan["final_loss"]]))
+
+    def show(self, value, natural: bool = False) -> str:
+        """A computed value at this sheet's decimals or significant figures."""
+        return number(value, self.decimals, natural, self.significant)
+
+    def shown_exactly(self, value) -> bool:
+        return shown_exactly(value, self.decimals, self.significant)
 
     def text(self, name: str) -> str:
         text = self.cache.get(name)
@@ -553,14 +570,17 @@ class _Render:
 
     def _text(self, name: str) -> str:
         """The number shown for a node: givens as written, computed values at fixed
-        decimals (carry mode: the carried, rounded value)."""
+        decimals or significant figures (carry mode: the carried, rounded value)."""
         text = self.plain.get(name)
         if text is None:
-            given = name not in self.r.lines
-            value = self.values[name] if given or self.rounding == "exact" else \
-                self.carry[name][0]
-            natural = given or (self.rounding == "exact" and type(value) is Fraction)
-            text = self.plain[name] = number(value, self.decimals, natural=natural)
+            if name not in self.r.lines:
+                text = written(self.values[name], self.decimals, self.significant)
+            elif self.rounding == "exact":
+                value = self.values[name]
+                text = self.show(value, natural=type(value) is Fraction)
+            else:
+                text = self.show(self.carry[name][0])
+            self.plain[name] = text
         return text
 
     def numbers(self, name: str) -> tuple:
@@ -574,21 +594,21 @@ class _Render:
         numbers = [self._text(p) for p in prepared.parents]
         exact = self.values[name]
         reference = exact if self.rounding == "exact" else self.carry[name][1]
-        relation = "=" if shown_exactly(reference, self.decimals) else r"\approx"
+        relation = "=" if self.shown_exactly(reference) else r"\approx"
         evaluated = None
         if prepared.inner is not None:
             used = [self.used[p] for p in prepared.parents]
             with mpmath.workdps(_WORK_DPS):
                 inner = [f(*used) for f in prepared.inner_functions]
-            inner = [number(v, self.decimals, natural=self.rounding == "exact" and
-                            type(v) is Fraction) for v in inner]
+            inner = [self.show(v, natural=self.rounding == "exact" and type(v) is Fraction)
+                     for v in inner]
             evaluated = fill(prepared.inner, numbers + inner).replace(BREAK, "")
         other = None
         if self.carry is not None and name in self.carry:
-            exact_text = number(exact, self.decimals)
+            exact_text = self.show(exact)
             carried = self.carry[name][0]
             if type(carried) is Fraction or is_exact(carried):
-                carried_text = number(carried, self.decimals)
+                carried_text = self.show(carried)
                 if carried_text != exact_text:
                     other = carried_text if self.rounding == "exact" else exact_text
         substituted = fill(prepared.parts, numbers) if prepared.parts else None
@@ -653,7 +673,8 @@ class _Render:
                         "decreased": self._decreased()}
         return {
             "problem": self.problem_context(),
-            "decimals": self.decimals, "rounding": self.rounding,
+            "decimals": self.decimals, "significant": self.significant,
+            "rounding": self.rounding,
             "network": self.network() if diagram else None, "given": self.given(),
             "steps": steps, "after": after, "after_total": self.lines(plan["after_total"]),
             "decrease": decrease, "summary": self.summary(),
@@ -808,29 +829,41 @@ def _mathml(text, display: bool = False) -> Markup:
 # convenience -------------------------------------------------------------------------------
 def jupyter(solution, kind: str) -> str:
     """What a Solution shows in Jupyter: 'html' (the page), 'markdown' or 'latex'."""
-    decimals = solution.problem.digits
     renderer = getattr(solution, "_sheet_renderer", None)
     if renderer is None:
         renderer = solution._sheet_renderer = SheetRenderer(solution.graph)
-    arguments = dict(values=dict(solution.values.items()), carry=solution.carry(decimals),
-                     checks=solution.checks_dict() or None, decimals=decimals)
+    arguments = _arguments(solution, None, None)
     if kind == "html":
         return renderer.html(**arguments)
     return renderer.jupyter(**arguments, mode=kind)
 
 
 
+def _arguments(solution, decimals: int | None, significant: int | None) -> dict:
+    """The renderer's arguments for a solved problem: the precision asked for, else the
+    spec's (``significant`` figures, else ``digits`` decimal places)."""
+    if decimals is not None and significant is not None:
+        raise RenderError("significant: give either decimal places (digits) or "
+                          "significant figures, not both")
+    problem = solution.problem
+    if decimals is None and significant is None:
+        significant = problem.significant
+    decimals = problem.digits if decimals is None else decimals
+    return dict(values=dict(solution.values.items()),
+                carry=solution.carry(decimals, significant),
+                checks=solution.checks_dict() or None, decimals=decimals,
+                significant=significant)
+
+
 def render_solution(solution, fmt: str = "tex", decimals: int | None = None,
                     rounding: str = "exact", user_templates=None,
-                    renderer: SheetRenderer | None = None):
-    """The sheet of a solved problem: str for tex and html, bytes for pdf."""
+                    renderer: SheetRenderer | None = None, significant: int | None = None):
+    """The sheet of a solved problem: str for tex and html, bytes for pdf. Numbers at
+    ``decimals`` places or ``significant`` figures (default: the spec's)."""
     if fmt not in FORMATS:
         raise RenderError(f"format: expected one of {', '.join(FORMATS)}, got '{fmt}'")
-    decimals = solution.problem.digits if decimals is None else decimals
     renderer = renderer or SheetRenderer(solution.graph, user_templates)
-    arguments = dict(values=dict(solution.values.items()), carry=solution.carry(decimals),
-                     checks=solution.checks_dict() or None, decimals=decimals,
-                     rounding=rounding)
+    arguments = dict(_arguments(solution, decimals, significant), rounding=rounding)
     if fmt == "html":
         return renderer.html(**arguments)
     tex = renderer.tex(**arguments)
@@ -839,14 +872,15 @@ def render_solution(solution, fmt: str = "tex", decimals: int | None = None,
 
 def write_solution(solution, spec_path, fmt: str = "tex", output=None, force: bool = False,
                    decimals: int | None = None, rounding: str = "exact",
-                   user_templates=None) -> list[Path]:
+                   user_templates=None, significant: int | None = None) -> list[Path]:
     """Write output/<spec stem>/solution.<fmt> (and the .tex beside a .pdf); an existing
     file with other content is kept unless ``force``. Returns the paths written."""
     if fmt not in FORMATS:
         raise RenderError(f"format: expected one of {', '.join(FORMATS)}, got '{fmt}'")
     folder = Path(output) if output is not None else output_dir(spec_path)
     source = "html" if fmt == "html" else "tex"
-    text = render_solution(solution, source, decimals, rounding, user_templates)
+    text = render_solution(solution, source, decimals, rounding, user_templates,
+                           significant=significant)
     jobs = [(folder / f"solution.{source}", text.encode())]
     if fmt == "pdf":
         jobs.append((folder / "solution.pdf", _pdf(text)))

@@ -96,9 +96,11 @@ class Solution:
         return jupyter(self, "latex")
 
     # export ------------------------------------------------------------------------------
-    def to_dict(self, decimals: int | None = None) -> dict:
+    def to_dict(self, decimals: int | None = None, significant: int | None = None) -> dict:
+        """Every quantity, its formula and its value (exact, 32 figures, float, rounded at
+        ``decimals`` places or ``significant`` figures, and carried by hand)."""
         decimals = self.problem.digits if decimals is None else decimals
-        carried = self.carry(decimals)
+        carried = self.carry(decimals, significant)
         quantities = []
         for node in self.graph:
             value = self.values[node.name]
@@ -109,14 +111,15 @@ class Solution:
                 "value": significant_text(value, JSON_DIGITS),
                 "exact": _exact_text(value),
                 "float": _json_float(value),
-                "rounded": self.text(node.name, decimals),
+                "rounded": self.text(node.name, decimals, significant),
             }
             if node.formula is not None:
-                entry["carry"] = _fixed_text(carried[node.name][0], decimals)
+                entry["carry"] = _fixed_text(carried[node.name][0], decimals, significant)
             quantities.append(entry)
         return {
             "schema": JSON_SCHEMA_VERSION, "symprop": __version__,
             "problem": _problem_dict(self.problem), "decimals": decimals,
+            "significant": significant,
             "quantities": quantities,
             "aliases": dict(sorted(self.graph.aliases.items())),
             "checks": self.checks_dict(),
@@ -149,13 +152,13 @@ def _exact_text(value) -> str | None:
     return str(value) if value.denominator != 1 else str(value.numerator)
 
 
-def _fixed_text(value, decimals: int) -> str | None:
+def _fixed_text(value, decimals: int, significant: int | None = None) -> str | None:
     """Carry-mode text; None where the rounded values make the step undefined (e.g. 1/0)."""
     if type(value) is not Fraction:
         return None
     if abs(value) >= FIXED_LIMIT:
-        return significant_text(value, decimals + 1)
-    places = max(decimals, 0)
+        return significant_text(value, decimals + 1 if significant is None else significant)
+    places = max(places_for(value, decimals, significant), 0)
     if (value * 10**places).denominator != 1:  # significant-figure rounding of tiny values
         places = len(str(value.denominator))
         value = round_half_up(value, places)

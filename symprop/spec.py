@@ -24,7 +24,7 @@ PROBABILITY_OUTPUTS = ("sigmoid", "softmax")
 REDUCTIONS = ("mean", "sum")
 TOP_KEYS = ("name", "description", "layers", "parameters", "names", "data", "loss",
             "reduction", "learning_rate", "steps", "frozen", "relu_derivative_at_zero",
-            "digits", "variants")
+            "digits", "significant", "variants")
 LAYER_KEYS = ("units", "activation", "bias", "alpha")
 MAX_PARAMETERS = 1_500  # measured: 1,281 parameters solve in 34 s; the cost grows quadratically
 MAX_STEPS = 50
@@ -63,6 +63,7 @@ class Problem:
     relu_derivative_at_zero: Fraction = Fraction(0)
     names: dict[str, str] = field(default_factory=dict)  # textbook name → canonical entry
     digits: int = 4
+    significant: int | None = None  # sheets show significant figures instead of digits
     description: str = ""
     variants: dict = field(default_factory=dict, compare=False)
     source: str = ""
@@ -168,6 +169,15 @@ class _Reader:
             self.fail(path, f"a whole number from {low} to {high}", self.show(value))
         return int(number)
 
+    def significant(self, root: dict) -> int | None:
+        """Significant figures for the sheets, instead of ``digits`` decimal places."""
+        if "significant" not in root:
+            return None
+        if "digits" in root:
+            self.fail(("significant",), "either digits (decimal places) or significant "
+                      "(figures), not both", "both")
+        return self.integer(root["significant"], ("significant",), 1, 30)
+
     def text(self, value, path: tuple) -> str:
         if not isinstance(value, str) or isinstance(value, Number):
             self.fail(path, "text", self.show(value))
@@ -239,6 +249,7 @@ class _Reader:
             reduction=self.choice(root.get("reduction", "mean"), ("reduction",), REDUCTIONS),
             learning_rate=rate, steps=steps, relu_derivative_at_zero=relu0, names=names,
             digits=self.integer(root.get("digits", Number("4")), ("digits",), 0, 30),
+            significant=self.significant(root),
             variants=variants, source=self.source.name)
         frozen = self.frozen(root.get("frozen", []), problem)
         return Problem(**{**problem.__dict__, "frozen": frozen})

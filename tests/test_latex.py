@@ -16,6 +16,7 @@ from symprop.latex import (
     scientific,
     shown_exactly,
     skeleton,
+    written,
 )
 from symprop.solution import Solution
 from symprop.spec import load
@@ -36,9 +37,37 @@ def test_number_fixed_decimals_half_up_true_minus():
 
 
 def test_number_never_minus_zero():
-    assert number(Fraction(-1, 10**6), 4) == "0.0000"
+    assert number(Fraction(-2, 5), 0) == "0"  # −0.4 to whole numbers
     assert number(Fraction(0), 4) == "0.0000"
     assert number(-0.0, 2) == "0.00"
+    assert number(Fraction(0), 4, significant=3) == "0"
+
+
+def test_a_value_that_would_round_to_zero_is_shown_in_scientific_notation():
+    # 0.0000 would hide it: −0.000001 is −1.000 × 10⁻⁶ at four figures
+    assert number(Fraction(-1, 10**6), 4) == r"-1.000 \times 10^{-6}"
+    assert number(Fraction(2, 10**5), 2) == r"2.0 \times 10^{-5}"
+    assert number(Fraction(5, 10**5), 4) == "0.0001"  # rounds half up to a non-zero value
+    assert shown_exactly(Fraction(2, 10**5), 4)  # 2.000 × 10⁻⁵ is exact: '=' not '≈'
+    assert not shown_exactly(Fraction(1, 3 * 10**5), 4)
+
+
+def test_significant_figures():
+    assert number(Fraction(1, 3), 4, significant=3) == "0.333"
+    assert number(Fraction(-172, 10**4), 4, significant=2) == "-0.017"
+    assert number(Fraction(955, 10**4), 4, significant=3) == "0.0955"
+    assert number(Fraction(123456, 100), 4, significant=3) == "1230"  # not 1235
+    assert number(Fraction(1, 10**20), 4, significant=2) == r"1.0 \times 10^{-20}"
+    assert shown_exactly(Fraction(1230), 4, significant=3)
+    assert not shown_exactly(Fraction(1234), 4, significant=3)
+
+
+def test_givens_are_shown_as_written():
+    assert written(Fraction(5, 10**5)) == "0.00005"  # not 0.0001 at four places
+    assert written(Fraction(123456, 10**6)) == "0.123456"
+    assert written(Fraction(-3, 10)) == "-0.3"
+    assert written(Fraction(7)) == "7"
+    assert written(Fraction(1, 3)) == "0.3333"  # never terminates: the sheet's places
 
 
 def test_number_natural_for_givens():

@@ -105,17 +105,19 @@ def test_skeleton_equals_full_render(stem):
             continue
         used, raw = carry(plan.program, givens, decimals)
         carried = {n: (u, r) for n, u, r in zip(plan.program.names, used, raw, strict=True)}
-        for carry_arg, rounding, standalone in [(None, "exact", False),
-                                                (carried, "exact", True),
-                                                (carried, "carry", k % 2 == 0)]:
+        used, raw = carry(plan.program, givens, None, 3)
+        figures = {n: (u, r) for n, u, r in zip(plan.program.names, used, raw, strict=True)}
+        for carry_arg, rounding, standalone, significant in [
+                (None, "exact", False, None), (carried, "exact", True, None),
+                (carried, "carry", k % 2 == 0, None), (figures, "carry", False, 3)]:
             options = dict(carry=carry_arg, decimals=decimals, rounding=rounding,
-                           standalone=standalone)
+                           standalone=standalone, significant=significant)
             fast = renderer.tex(values, **options)
             assert fast == reference.tex(values, **options), (stem, k, rounding)
             checked += 1
     assert renderer.fast, "a skeleton disagreed with the full render"
     assert renderer._skeletons, "the fast path was never taken"
-    assert checked >= 3 * COUNT // 2
+    assert checked >= 4 * COUNT // 2
 
 
 def test_variants_values_fill_the_same_sheet():

@@ -301,3 +301,40 @@ def test_wide_layers_fit_the_page(tmp_path):
 
 def _solution_of(text):
     return Solution(loads(text, "spec"), verify=False)
+
+
+def test_significant_figures_from_the_cli_and_the_spec(tmp_path):
+    """Seed 004 switches to significant figures for small values: δ⁽¹⁾₂ = 0.01345."""
+    runner = CliRunner()
+    base = ["solve", str(SEED_004), "--format", "tex", "--output", str(tmp_path),
+            "--symbolic-seconds", "0", "--force"]
+    assert runner.invoke(main, [*base, "--significant", "4"]).exit_code == 0
+    tex = (tmp_path / SEED_004.stem / "solution.tex").read_text()
+    assert "4 significant figures" in tex and "decimal places" not in tex
+    assert _has(tex, "0.01345") and _has(tex, "0.6457") and _has(tex, "0.5627")
+    assert _has(tex, "0.7") and _has(tex, "-0.3")  # the givens stay as written
+    result = runner.invoke(main, [*base, "--significant", "3", "--digits", "2"])
+    assert result.exit_code == 2 and "not both" in result.output
+    spec = tmp_path / "sig.yaml"
+    spec.write_text(SEED_004.read_text() + "\nsignificant: 3\n")
+    assert runner.invoke(main, [*base[:1], str(spec), *base[2:]]).exit_code == 0
+    tex = (tmp_path / "sig" / "solution.tex").read_text()
+    # δ⁽¹⁾ = (0.7·(−0.107616)·0.228784, (−0.5)·(−0.107616)·0.25) = (−0.017235, 0.013452)
+    assert "3 significant figures" in tex and _has(tex, "-0.0172") and _has(tex, "0.0135")
+    assert _has(tex, "0.646")
+
+
+def test_a_tiny_given_is_shown_as_written_and_a_tiny_change_is_not_zero():
+    solution = _solution_of("""
+name: small
+layers: [{units: 1}, {units: 1, activation: sigmoid}]
+parameters: {W1: [[0.00005]], b1: [0.123456]}
+data: [{x: 2, y: 1}]
+loss: half_squared_error
+learning_rate: 0.00001
+""")
+    tex = render_solution(solution, "tex")
+    assert r"\eta = 0.00001" in tex and "0.00005 \\cdot 2 + 0.123456" in tex
+    assert r"\eta = 0.0000" not in tex.replace(r"\eta = 0.00001", "")
+    # the loss falls by less than 0.00005, so four places would show a decrease of 0.0000
+    assert "a decrease of $0.0000$" not in tex and r"\times 10^{-" in tex
