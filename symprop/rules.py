@@ -16,9 +16,10 @@ from .spec import Problem, suggest
 KEYS = ("vary", "ask", "tolerance", "decimals", "nice", "preactivation",
         "allow_zero_gradient", "max_tries")
 GRID_KEYS = ("low", "high", "step", "values", "exclude")
-RULES = ("undefined", "nice", "relu_zero", "preactivation", "zero_gradient",
+RULES = ("targets", "undefined", "nice", "relu_zero", "preactivation", "zero_gradient",
          "loss_decrease", "duplicate")
 RULE_FIELDS = {"duplicate": "variants.vary", "undefined": "variants.vary",
+               "targets": "variants.vary",
                "nice": "variants.nice", "relu_zero": "variants.vary",
                "preactivation": "variants.preactivation",
                "zero_gradient": "variants.allow_zero_gradient",

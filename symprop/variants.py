@@ -118,6 +118,7 @@ class Plan:
         names, index = self.program.names, self.program.index
         position = {names[i]: k for k, i in enumerate(self.program.givens)}
         self.slots = [(position[name], grid.values) for name, grid in self.rules.vary.items()]
+        self.target_groups = self._target_groups(position)
         self.sizes = np.array([len(values) for _, values in self.slots], dtype=np.int64)
         layers = problem.layers
         zs = [n for n in self.graph if n.label.kind == "z"]
@@ -148,6 +149,20 @@ class Plan:
             pairs.append((self.program.index[resolve(before)],
                           self.program.index[resolve(after)]))
         return pairs
+
+    def _target_groups(self, position: dict) -> list[list[tuple[int, str]]]:
+        """(given position, name) of each example's targets where they must form a
+        distribution (softmax with cross-entropy) and some of them vary."""
+        problem = self.problem
+        if problem.loss != "cross_entropy" or problem.layers[-1].activation != "softmax":
+            return []
+        varied = {k for k, _ in self.slots}
+        groups: dict = {}
+        for node in self.graph:
+            if node.formula is None and node.label.kind == "y":
+                groups.setdefault(node.label.example, []).append((position[node.name],
+                                                                  node.name))
+        return [group for group in groups.values() if any(k in varied for k, _ in group)]
 
     def _exponent_nodes(self) -> list[tuple[int, int]]:
         """(z node, factor) for each exponential e^{factor·z} the asked quantities need."""
@@ -184,6 +199,9 @@ class Plan:
     def judge(self, givens: list) -> tuple[str | None, str | None, list | None]:
         """(rule broken, node that broke it, values); the rule is None for a good draw."""
         names = self.program.names
+        for group in self.target_groups:
+            if sum(givens[k] for k, _ in group) != 1:
+                return "targets", group[0][1], None
         try:
             values = _walk(self.screen, givens)
         except (ArithmeticError, ValueError):

@@ -171,6 +171,30 @@ def test_unsatisfiable_rules_name_the_rule_quickly():
     assert "2,000 tries" in message and "--max-tries" in message
 
 
+SOFTMAX_TARGETS = """
+name: softmax with drawn targets
+layers: [{units: 2}, {units: 3, activation: softmax}]
+parameters: {W1: [[0.1, 0.2], [0.3, -0.1], [0, 0.5]], b1: [0, 0, 0]}
+data: [{x: [1, 2], y: [1, 0, 0]}, {x: [0, 1], y: [0, 1, 0]}]
+loss: cross_entropy
+learning_rate: 0.5
+variants: {vary: {parameters: {low: -1, high: 1}, y: {values: [0, 1]}}}
+"""
+
+
+def test_softmax_targets_drawn_from_0_and_1_are_one_hot():
+    plan = Plan(loads(SOFTMAX_TARGETS, "softmax"))
+    variants, tally = plan.generate(40, 2)
+    targets = [[f"ex{n}.y[{k}]" for k in (1, 2, 3)] for n in (1, 2)]
+    given = plan.program.givens
+    for variant in variants:
+        values = dict(zip([plan.program.names[i] for i in given], variant.givens, strict=True))
+        for names in targets:
+            assert sorted(values[name] for name in names) == [0, 0, 1]
+    # of the 2³ target patterns per example only 3 are one-hot: most draws are rejected
+    assert tally.rules["targets"] > 40
+
+
 # the rules hold ---------------------------------------------------------------------------
 def test_nice_numbers_every_node_has_at_most_d_decimals():
     plan = Plan(load(EXAMPLES / "exam-relu-nice.yaml"))
