@@ -25,13 +25,17 @@ PROGRESS_FROM = 20  # show a progress bar for runs of at least this many variant
               help="Draws per variant before giving up (default: the spec's, else 10000).")
 @click.option("--jobs", type=click.IntRange(0, 64), default=0, show_default=True,
               help="Processes that draw and render (0: one per CPU); output is the same.")
-def command(spec, count, seed, max_variants, pdf, output, force, max_tries, jobs):
+@click.option("--max-parameters", type=click.IntRange(1), default=None,
+              help="Accept networks larger than the default limit (1,500 parameters).")
+def command(spec, count, seed, max_variants, pdf, output, force, max_tries, jobs,
+            max_parameters):
     """Write N seeded exam variants of SPEC: questions, solutions, keys and Moodle XML."""
     from .rules import MAX_VARIANTS, check_count
     from .variants import make
 
     check_count(count, max_variants or MAX_VARIANTS)
-    options = dict(output=output, pdf=pdf, force=force, max_tries=max_tries, jobs=jobs)
+    options = dict(output=output, pdf=pdf, force=force, max_tries=max_tries, jobs=jobs,
+                   max_parameters=max_parameters)
     bars = []
 
     def progress(step: int) -> None:  # the bar appears once the first variant is drawn

@@ -710,7 +710,8 @@ def _json(data) -> str:
 
 
 def make(spec, count: int, seed: int, *, output=None, pdf: bool = False, force: bool = False,
-         max_tries: int | None = None, user_templates=None, progress=None, jobs: int = 0):
+         max_tries: int | None = None, user_templates=None, progress=None, jobs: int = 0,
+         max_parameters: int | None = None):
     """``symprop variants``: draw, render and write ``count`` variants of ``spec``.
 
     Returns the folder. ``progress(k)`` is called as variants are drawn; ``jobs`` processes
@@ -724,7 +725,7 @@ def make(spec, count: int, seed: int, *, output=None, pdf: bool = False, force: 
     if count < 1:
         raise LimitError(f"-n: expected at least 1 variant, got {count}")
     jobs = jobs or os.cpu_count() or 1
-    problem = load(spec)
+    problem = load(spec, **({"max_parameters": max_parameters} if max_parameters else {}))
     plan = Plan(problem, max_tries)
     views = Views(plan, user_templates)
     views.width = max(3, len(str(count)))

@@ -2,8 +2,12 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from symprop.cli import main
 
 GOOD = """\
 layers: [{units: 2}, {units: 2, activation: sigmoid}, {units: 1, activation: sigmoid}]
@@ -108,3 +112,18 @@ def test_command_line_errors_are_one_line(args, fragment):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0], result.stderr
+
+
+@pytest.mark.parametrize("command", [["solve"], ["check", "--claim", "loss=0.0956"],
+                                     ["variants", "-n", "2", "--seed", "1"]])
+def test_every_command_takes_the_parameter_limit(command, tmp_path):
+    """The limit's message names --max-parameters: every command that loads a spec has it.
+    Seed 004's network has 9 parameters, so a limit of 8 refuses it and 9 accepts it."""
+    spec = str(Path(__file__).resolve().parent.parent / "examples" / "textbook-2-2-1.yaml")
+    base = [command[0], spec, *command[1:], "--output", str(tmp_path)] \
+        if command[0] != "check" else [command[0], spec, *command[1:]]
+    refused = CliRunner().invoke(main, [*base, "--max-parameters", "8"])
+    assert refused.exit_code == 2 and refused.output.count("\n") == 1
+    assert "9 parameters" in refused.output and "--max-parameters" in refused.output
+    accepted = CliRunner().invoke(main, [*base, "--max-parameters", "9"])
+    assert accepted.exit_code == 0, accepted.output
