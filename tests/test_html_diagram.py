@@ -114,3 +114,19 @@ def test_diagram_size_follows_the_layers():
     large = render_solution(_network([2, 8, 8, 8, 8, 1]), "html")
     assert 'viewBox="0 0 290 78"' in small  # one column step, one row
     assert 'viewBox="0 0 820 638"' in large  # fits the 52em page: 5 × 144 + margins
+
+
+def test_labels_follow_their_own_edges_when_two_sheets_share_a_page():
+    """A notebook may show two sheets on one page: every label's path must exist, and two
+    networks of different shapes must not share an edge id (their geometry differs)."""
+    import re
+
+    pages = [render_solution(Solution(load(SEED_004), verify=False), "html"),
+             render_solution(loads(SPEC_3_4_2, "three-four-two").solve(), "html")]
+    ids = []
+    for page in pages:
+        paths = set(re.findall(r'<path class="edge" id="([^"]+)"', page))
+        hrefs = re.findall(r'<textPath href="#([^"]+)"', page)
+        assert hrefs and set(hrefs) == paths
+        ids.append(paths)
+    assert not ids[0] & ids[1]
