@@ -642,12 +642,12 @@ class _Sheet:
 
 # entry points and views ----------------------------------------------------------------
 def check_files(spec_path, answers_path=None, options: list[str] = (),
-                **limits) -> Report:
+                max_parameters: int | None = None) -> Report:
     """Read a spec, an answers file and ``--claim`` options; check them together.
-    ``limits``: ``max_parameters`` for ``spec.load``."""
+    ``max_parameters``: the limit for ``spec.load`` (None: its default)."""
     from .spec import load
 
-    problem = load(spec_path, **limits)
+    problem = load(spec_path, max_parameters)
     raw = claim_text.read_answers(answers_path) if answers_path else []
     raw += [claim_text.from_option(option) for option in options]
     if not raw:

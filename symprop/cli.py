@@ -74,8 +74,7 @@ def solve(spec, fmt, digits, significant, rounding, templates, output, force,
     if digits is not None and significant is not None:
         raise click.UsageError("--significant: give either --digits or --significant, "
                                "not both")
-    limit = {"max_parameters": max_parameters} if max_parameters else {}
-    problem = load(spec, **limit)
+    problem = load(spec, max_parameters)
     if digits is None and significant is None:
         significant = problem.significant
     solution = problem.solve(symbolic_seconds=symbolic_seconds)

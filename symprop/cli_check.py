@@ -27,8 +27,7 @@ def command(spec, answers, options, fmt, output, force, max_parameters):
     from .check import check_files, marked_sheet, table
     from .output import output_dir
 
-    limit = {"max_parameters": max_parameters} if max_parameters else {}
-    report = check_files(spec, answers, list(options), **limit)
+    report = check_files(spec, answers, list(options), max_parameters)
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), indent=1, ensure_ascii=False))
     elif fmt == "pdf":

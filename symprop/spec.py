@@ -115,12 +115,12 @@ class Problem:
                        data=tuple(data or self.data))
 
 
-def load(path, max_parameters: int = MAX_PARAMETERS) -> Problem:
-    """Read and validate a spec file."""
+def load(path, max_parameters: int | None = None) -> Problem:
+    """Read and validate a spec file (``max_parameters`` None: the default limit)."""
     return _Reader(read_file(path), max_parameters).problem(Path(path).stem)
 
 
-def loads(text: str, name: str = "spec", max_parameters: int = MAX_PARAMETERS) -> Problem:
+def loads(text: str, name: str = "spec", max_parameters: int | None = None) -> Problem:
     """Read and validate spec text."""
     return _Reader(read_text(text, name), max_parameters).problem(name)
 
@@ -133,8 +133,9 @@ def suggest(word: str, choices) -> str:
 class _Reader:
     """Validates a Source field by field; every error names its path and place."""
 
-    def __init__(self, source: Source, max_parameters: int = MAX_PARAMETERS):
-        self.source, self.max_parameters = source, max_parameters
+    def __init__(self, source: Source, max_parameters: int | None = None):
+        self.source = source
+        self.max_parameters = max_parameters or MAX_PARAMETERS
 
     def fail(self, path: tuple, expected: str, got: str | None = None):
         raise SpecError(path_text(path), expected, got, self.source.where(path))

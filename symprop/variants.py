@@ -725,7 +725,7 @@ def make(spec, count: int, seed: int, *, output=None, pdf: bool = False, force: 
     if count < 1:
         raise LimitError(f"-n: expected at least 1 variant, got {count}")
     jobs = jobs or os.cpu_count() or 1
-    problem = load(spec, **({"max_parameters": max_parameters} if max_parameters else {}))
+    problem = load(spec, max_parameters)
     plan = Plan(problem, max_tries)
     views = Views(plan, user_templates)
     views.width = max(3, len(str(count)))

@@ -3,7 +3,6 @@ byte for byte the full Jinja render, for many value sets of many networks: exact
 carried rounding, footnotes, negative numbers, zeros, exact values, a loss that did not
 decrease, whole documents and page bodies."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,8 +13,7 @@ from symprop.sheets import SheetRenderer
 from symprop.spec import load, loads
 from symprop.variants import Plan
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
+from conftest import BATCH_SPEC, DEEP_SPEC, EXAMPLES
 
 SOFTMAX = """
 name: leaky softmax
@@ -29,47 +27,11 @@ learning_rate: 0.1
 variants: {preactivation: 5}
 """
 
-BATCH = """
-name: tanh batch, two steps
-layers: [{units: 1}, {units: 2, activation: tanh}, {units: 1, activation: sigmoid}]
-parameters: {W1: [[0.5], [-0.5]], b1: [0, 0], W2: [[1, 1]], b2: [0]}
-data: [{x: 1, y: 1}, {x: -1, y: 0}]
-loss: binary_cross_entropy
-learning_rate: 0.5
-steps: 2
-variants:
-  vary: {parameters: {low: -1, high: 1, step: 0.1}, y: {values: [0, 1]}}
-  ask: [loss, ex1.loss, grad.W1, step2.grad.W1, step2.next.loss]
-  preactivation: 3
-"""
-
-DEEP = """
-name: deep batch softmax, shared and no biases, frozen, mean
-layers:
-  - {units: 2}
-  - {units: 3, activation: tanh, bias: false}
-  - {units: 2, activation: relu, bias: shared}
-  - {units: 2, activation: softmax}
-parameters:
-  W1: [[0.1, -0.2], [0.3, 0.4], [-0.5, 0.6]]
-  W2: [[0.2, -0.1, 0.3], [-0.4, 0.5, 0.1]]
-  b2: [0.05]
-  W3: [[0.3, -0.2], [0.1, 0.4]]
-  b3: [0, 0.1]
-frozen: ["W1[1,1]", "b3"]
-data:
-  - {x: [1, 0], y: [1, 0]}
-  - {x: [0, 1], y: [0, 1]}
-loss: cross_entropy
-reduction: mean
-learning_rate: 0.5
-steps: 2
-"""
 
 SPECS = ["textbook-2-2-1", "exam-sigmoid-2-2-1", "exam-relu-nice", "mazur-2-2-2",
          "seed-000-relu-chain", "seed-001-linear-neuron", "seed-002-four-weights",
          "softmax", "batch", "deep"]
-INLINE = {"softmax": SOFTMAX, "batch": BATCH, "deep": DEEP}
+INLINE = {"softmax": SOFTMAX, "batch": BATCH_SPEC, "deep": DEEP_SPEC}
 COUNT = 30
 
 

@@ -16,6 +16,8 @@ from symprop.sheets import SheetRenderer, Worked, render_solution
 from symprop.solution import Solution
 from symprop.spec import load, loads
 
+from conftest import DEEP_SPEC
+
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
 SEED_004 = ROOT / "examples" / "textbook-2-2-1.yaml"
@@ -158,33 +160,12 @@ def test_user_text_is_typeset_literally_in_the_pdf():
     assert "root:" not in text  # nothing was read
 
 
-NETWORK_SPEC = """
-name: deep batch softmax
-layers:
-  - {units: 2}
-  - {units: 3, activation: tanh, bias: false}
-  - {units: 2, activation: relu, bias: shared}
-  - {units: 2, activation: softmax}
-parameters:
-  W1: [[0.1, -0.2], [0.3, 0.4], [-0.5, 0.6]]
-  W2: [[0.2, -0.1, 0.3], [-0.4, 0.5, 0.1]]
-  b2: [0.05]
-  W3: [[0.3, -0.2], [0.1, 0.4]]
-  b3: [0, 0.1]
-frozen: ["W1[1,1]", "b3"]
-data:
-  - {x: [1, 0], y: [1, 0]}
-  - {x: [0, 1], y: [0, 1]}
-loss: cross_entropy
-learning_rate: 0.5
-steps: 2
-"""
 
 
 def test_any_network_renders_every_node():
     """Depth 3, a batch, two steps, softmax, frozen parameters, no and shared biases: every
     computed node of the graph appears as a worked line."""
-    solution = Solution(loads(NETWORK_SPEC, "network"), verify=False)
+    solution = Solution(loads(DEEP_SPEC, "network"), verify=False)
     renderer = SheetRenderer(solution.graph)
     context = renderer.context(dict(solution.values.items()), solution.carry(4))
     shown = set()

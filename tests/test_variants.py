@@ -22,7 +22,7 @@ from symprop.moodle import cloze_escape, cloze_unescape
 from symprop.spec import load, loads
 from symprop.variants import Plan, Views, key_of, make
 
-from conftest import EXAMPLES
+from conftest import BATCH_SPEC, EXAMPLES
 
 CHAIN = """
 name: chain
@@ -370,19 +370,6 @@ def test_moodle_text_is_escaped(tmp_path):
     assert r"Exam \{1:NUMERICAL:=0:0\} \& \textless{}b\textgreater{}" in tex
 
 
-BATCH = """
-name: tanh batch, two steps
-layers: [{units: 1}, {units: 2, activation: tanh}, {units: 1, activation: sigmoid}]
-parameters: {W1: [[0.5], [-0.5]], b1: [0, 0], W2: [[1, 1]], b2: [0]}
-data: [{x: 1, y: 1}, {x: -1, y: 0}]
-loss: binary_cross_entropy
-learning_rate: 0.5
-steps: 2
-variants:
-  vary: {parameters: {low: -1, high: 1, step: 0.1}, y: {values: [0, 1]}}
-  ask: [loss, ex1.loss, grad.W1, step2.grad.W1, step2.next.loss]
-  preactivation: 3
-"""
 
 
 @pytest.mark.tex
@@ -396,7 +383,7 @@ def test_pdfs_build(tmp_path, spec):
     path = EXAMPLES / spec
     if spec == "batch.yaml":
         path = tmp_path / spec
-        path.write_text(BATCH)
+        path.write_text(BATCH_SPEC)
     result = run_cli(path, "-n", 2, "--seed", 1, "--pdf", "--output", tmp_path)
     assert result.exit_code == 0, result.output
     folder = tmp_path / path.stem / "variants"
