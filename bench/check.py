@@ -21,7 +21,7 @@ from pathlib import Path
 import mpmath
 
 from symprop.check import Checker
-from symprop.claims import RawClaim
+from symprop.check.claims import RawClaim
 from symprop.decimals import fixed, round_half_up
 from symprop.spec import load
 

@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from symprop.check import Checker
-from symprop.claims import RawClaim, from_option, parse, read_answers, read_answers_text
+from symprop.check.claims import RawClaim, from_option, parse, read_answers, read_answers_text
+from symprop.check.intervals import cell, reachable
 from symprop.cli import main
 from symprop.decimals import fixed
 from symprop.errors import SpecError
-from symprop.intervals import cell, reachable
 from symprop.render import render
 from symprop.spec import load
 

@@ -11,7 +11,7 @@ import math
 import pytest
 
 from symprop.check import Checker
-from symprop.claims import RawClaim
+from symprop.check.claims import RawClaim
 from symprop.spec import load, loads
 
 EXAMPLES = __import__("conftest").EXAMPLES

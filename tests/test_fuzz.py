@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import symprop
 from symprop.errors import SympropError
-from symprop.rules import read_rules
+from symprop.variants.rules import read_rules
 
 from conftest import EXAMPLES
 

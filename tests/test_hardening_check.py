@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from symprop.check import Checker
-from symprop.claims import read_answers_text
+from symprop.check.claims import read_answers_text
 from symprop.cli import main
 from symprop.errors import SympropError
 from symprop.spec import load

@@ -18,9 +18,9 @@ from symprop.backprop import reference
 from symprop.cli import main
 from symprop.decimals import to_fraction
 from symprop.errors import LimitError, OutputError, SpecError
-from symprop.moodle import cloze_escape, cloze_unescape
 from symprop.spec import load, loads
 from symprop.variants import Plan, Views, key_of, make
+from symprop.variants.moodle import cloze_escape, cloze_unescape
 
 from conftest import BATCH_SPEC, EXAMPLES
 
@@ -279,7 +279,7 @@ def test_a_different_run_is_refused_unless_forced(tmp_path):
 
 
 def test_an_interrupted_run_leaves_no_manifest(tmp_path, monkeypatch):
-    import symprop.variants as variants
+    import symprop.variants.run as variants
 
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt

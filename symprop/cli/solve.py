@@ -1,50 +1,13 @@
-"""The command line. It parses arguments, calls the library, prints, and sets exit codes:
-0 success, 2 bad input or a failed check (one line on stderr, never a traceback)."""
+"""The `symprop solve` command: arguments in, one call into the library, a view out."""
 
 from __future__ import annotations
 
 import json
-import os
-import sys
 
 import click
 
-from .errors import SympropError
 
-
-class _Group(click.Group):
-    """Every SympropError becomes one line on stderr and exit status 2."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except SympropError as error:
-            click.echo(f"symprop: {error}", err=True)
-            sys.exit(2)
-        except KeyboardInterrupt:
-            click.echo("symprop: interrupted; files already written are complete", err=True)
-            sys.exit(130)
-        except click.UsageError as error:  # one line, like every other input error
-            where = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
-            click.echo(f"symprop: {error.format_message()}{where}", err=True)
-            sys.exit(2)
-        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
-            raise
-        except Exception as error:  # a bug: one line, and the traceback on request
-            if os.environ.get("SYMPROP_DEBUG"):
-                raise
-            click.echo(f"symprop: internal error: {type(error).__name__}: {error} "
-                       "(set SYMPROP_DEBUG=1 for the traceback, and please report it)", err=True)
-            sys.exit(1)
-
-
-@click.group(cls=_Group)
-@click.version_option(package_name="symprop")
-def main():
-    """Derive, verify and typeset backpropagation."""
-
-
-@main.command()
+@click.command("solve")
 @click.argument("spec", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "tex", "pdf", "html"]),
               default="table", show_default=True,
@@ -66,10 +29,10 @@ def main():
               show_default=True, help="Time budget for the simplify-to-zero proof.")
 @click.option("--max-parameters", type=click.IntRange(1), default=None,
               help="Accept networks larger than the default limit (1,500 parameters).")
-def solve(spec, fmt, digits, significant, rounding, templates, output, force,
+def command(spec, fmt, digits, significant, rounding, templates, output, force,
           symbolic_seconds, max_parameters):
     """Derive, evaluate exactly and prove every gradient of SPEC."""
-    from .spec import load
+    from ..spec import load
 
     if digits is not None and significant is not None:
         raise click.UsageError("--significant: give either --digits or --significant, "
@@ -82,29 +45,15 @@ def solve(spec, fmt, digits, significant, rounding, templates, output, force,
         click.echo(json.dumps(solution.to_dict(digits, significant), indent=1,
                               ensure_ascii=False))
     elif fmt == "table":
-        from .views import solution_table
+        from ..views import solution_table
 
         click.echo(solution_table(solution, digits, significant), nl=False)
     else:
-        from .output import output_dir
-        from .sheets import write_solution
+        from ..output import output_dir
+        from ..sheets import write_solution
 
         folder = output_dir(spec, output)  # <base>/<spec stem>/, as check and variants do
         for path in write_solution(solution, spec, fmt, output=folder, force=force,
                                    decimals=digits, rounding=rounding,
                                    user_templates=templates, significant=significant):
             click.echo(str(path))
-
-
-def _register() -> None:
-    from .cli_check import command as check
-    from .cli_variants import command as variants
-
-    main.add_command(check)
-    main.add_command(variants)
-
-
-_register()
-
-if __name__ == "__main__":
-    main()

@@ -26,17 +26,21 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import mpmath
 import numpy as np
 
-from .activations import KINKED
-from .decimals import decimal_text, fixed_text, round_half_up, to_fraction
-from .derive import build, entry_label
-from .errors import EvaluationError, LimitError
-from .evaluate import STABLE_DIGITS, Program, evaluate, fast_kit
+from ..activations import KINKED
+from ..decimals import decimal_text, to_fraction
+from ..derive import build
+from ..errors import EvaluationError, LimitError
+from ..evaluate import STABLE_DIGITS, Program, evaluate, fast_kit
+from ..spec import Problem
 from .rules import RULE_FIELDS, RULES, read_rules
-from .spec import Problem
+
+if TYPE_CHECKING:
+    from .views import Views
 
 SCREEN_BITS = 200  # ≈ 60 digits for the screening walk; a kept draw with irrational values
 CHECK_BITS = 100  # is walked again 100 bits (30 digits) finer, and the two must agree
@@ -279,6 +283,9 @@ class Plan:
         """``count`` variants from base ``seed``; ``progress(1)`` after each one. With
         ``views``, each is also rendered (returns Rendered records). ``jobs`` > 1 draws in
         forked processes; the result is the same for any ``jobs``."""
+        from .run import found_variants
+        from .views import Rendered, render
+
         distinct = self.distinct_draws()
         if distinct < count:
             raise LimitError(f"variants.vary: the grids allow {distinct:,} different draws, "
@@ -288,7 +295,7 @@ class Plan:
         tally = Tally()
         out = []
         positions = [position for position, _ in self.slots]
-        for found in _found(self, views, children, jobs):
+        for found in found_variants(self, views, children, jobs):
             variant = found.variant if isinstance(found, Rendered) else found
             if isinstance(found, Tally):  # a worker's counts for the variant that follows
                 tally.merge(found)
@@ -310,7 +317,7 @@ class Plan:
         """The variant as a Problem (for the NumPy reference and the naive path)."""
         from dataclasses import replace
 
-        from .spec import Example
+        from ..spec import Example
 
         given = dict(zip((self.program.names[i] for i in self.program.givens), variant.givens,
                          strict=True))
@@ -367,372 +374,3 @@ def _finite(value) -> bool:
         return True
     raw = value._mpf_
     return raw[1] != 0 or raw == (0, 0, 0, 0)
-
-
-# numbers as text ---------------------------------------------------------------------------
-def exponentials(plan: Plan, variant: Variant) -> list[dict]:
-    """The "values you may use" table: e^{argument} for each exponential the asked
-    quantities need, the argument as a student sees it (rounded to the key's decimals)."""
-    decimals, seen, out = plan.rules.decimals, set(), []
-    for index, factor in plan.exponent_nodes:
-        argument = round_half_up(_fraction(variant.values[index]) * factor, decimals)
-        if argument in seen:
-            continue
-        seen.add(argument)
-        row = plan.exponential_rows.get(argument)
-        if row is None:
-            with mpmath.workdps(40):
-                value = mpmath.exp(mpmath.mpf(argument.numerator) / argument.denominator)
-            row = plan.exponential_rows[argument] = {
-                "argument": decimal_text(argument), "value": fixed_text(value, decimals)}
-        out.append(row)
-    return out
-
-
-def key_of(plan: Plan, variant: Variant) -> dict:
-    """The answer key of one variant: every asked quantity, rounded and exact."""
-    rules, names = plan.rules, plan.program.names
-    answers = []
-    for i in plan.asked:
-        value = variant.values[i]
-        answers.append({
-            "name": names[i],
-            "value": fixed_text(value, rules.decimals),
-            "tolerance": plan.tolerance_texts[names[i]],
-            "exact": (str(value) if value.denominator != 1 else str(value.numerator))
-            if type(value) is Fraction else None,
-            "float": float(value),
-        })
-    texts = plan.given_texts
-    given = [{"name": names[i], "value": texts.get(v) or decimal_text(v)}
-             for v, i in zip(variant.givens, plan.program.givens, strict=True)]
-    return {"variant": variant.number, "spawn_key": list(variant.spawn_key),
-            "draw": variant.draw, "decimals": rules.decimals, "givens": given,
-            "answers": answers}
-
-
-# views ---------------------------------------------------------------------------------------
-def symbol(label) -> dict:
-    """A node's label as plain data; the templates turn it into notation."""
-    out = {"kind": label.kind, "layer": label.layer, "index": list(label.index),
-           "example": label.example, "step": label.step, "after": label.after}
-    if label.target:
-        target = entry_label(label.target)
-        out["target"] = {"kind": target.kind, "layer": target.layer,
-                         "index": list(target.index)}
-    return out
-
-
-class Views:
-    """The templates and everything about the graph that no draw changes, prepared once;
-    each variant's question, solution, key and Moodle question are fill-ins from the same
-    exact values."""
-
-    def __init__(self, plan: Plan, user_templates=None):
-        from .moodle import add_filters, cloze_escape
-        from .render import environment
-        from .sheets import SheetRenderer
-
-        self.plan = plan
-        env = environment(user_templates)
-        add_filters(env)
-        self.env = env
-        self.templates = {name: _template(env, name) for name in (
-            "question.tex.j2", "variants-document.tex.j2", "variants-solution.tex.j2",
-            "moodle.xml.j2")}
-        graph, problem = plan.graph, plan.problem
-        self.sheet = SheetRenderer(graph, user_templates)  # prepared once per graph
-        self.packages = list(dict.fromkeys(("amsmath", "amssymb", "booktabs",
-                                            *SheetRenderer.PREAMBLE_PACKAGES)))
-        notation = env.get_template("variants-symbols.j2").module
-        self.tex = {name: str(notation.sym(symbol(node.label)))  # once per graph
-                    for name, node in graph.nodes.items()}
-        self.tex_cloze = {name: cloze_escape(tex) for name, tex in self.tex.items()}
-        self.static = {
-            "problem": {"name": problem.name, "description": problem.description},
-            "layers": [{"units": l.units, "activation": l.activation, "bias": l.bias,
-                        "alpha": decimal_text(l.alpha)} for l in problem.layers],
-            "loss": problem.loss, "reduction": problem.reduction, "steps": problem.steps,
-            "frozen": [self.tex[e] for e in problem.entries() if e in problem.frozen],
-            "decimals": plan.rules.decimals,
-        }
-        self.width = 3
-
-    def label(self, number: int) -> str:
-        return str(number).zfill(self.width)
-
-    def context(self, variant: Variant, key: dict) -> dict:
-        """What a question shows: the variant's givens, what to compute, the exponentials."""
-        plan, problem = self.plan, self.plan.problem
-        given = {item["name"]: item["value"] for item in key["givens"]}
-        parameters = []
-        for layer in range(1, len(problem.layers)):
-            rows, cols = problem.layers[layer].units, problem.layers[layer - 1].units
-            parameters.append({
-                "layer": layer,
-                "weights": [[given[f"W{layer}[{i},{j}]"] for j in range(1, cols + 1)]
-                            for i in range(1, rows + 1)],
-                "biases": [given[e] for e in problem.bias_entries(layer)]})
-        batch = len(problem.data) > 1
-        examples = []
-        for n, example in enumerate(problem.data, 1):
-            prefix = f"ex{n}." if batch else ""
-            examples.append({
-                "x": [given[f"{prefix}x[{i}]"] for i in range(1, len(example.x) + 1)],
-                "y": [given[f"{prefix}y[{k}]"] for k in range(1, len(example.y) + 1)]})
-        label = self.label(variant.number)
-        values = dict(zip(plan.program.names, variant.values, strict=True))
-        answers = [{**answer, "tex": self.tex[answer["name"]],
-                    "tex_cloze": self.tex_cloze[answer["name"]]}
-                   for answer in key["answers"]]
-        return {**self.static, "parameters": parameters, "examples": examples,
-                "lr": given.get("lr"), "exponentials": exponentials(plan, variant),
-                "network": self.sheet.network(values, plan.rules.decimals),
-                "ask": answers, "answers": answers,
-                "variant": {"number": variant.number, "label": label,
-                            "idnumber": f"{problem.name}-{label}"}}
-
-    def question(self, context: dict) -> str:
-        """The question as a page body (one page range of questions.pdf)."""
-        return self.templates["question.tex.j2"].render(**context)
-
-    def solution(self, variant: Variant, context: dict) -> str:
-        """The worked solution as a page body (one page range of solutions.pdf): the
-        solution-sheet renderer's body for this variant's values, and its answer key."""
-        names = self.plan.program.names
-        values = dict(zip(names, variant.values, strict=True))
-        sheet = self.sheet.tex(values, decimals=self.plan.rules.decimals, standalone=False,
-                               diagram=False)  # the question sheet carries the diagram
-        return self.templates["variants-solution.tex.j2"].render(**context, sheet=sheet)
-
-    def document(self, pages: list[str]) -> str:
-        return self.templates["variants-document.tex.j2"].render(pages=pages,
-                                                                 packages=self.packages)
-
-    def moodle(self, contexts: list[dict]) -> str:
-        from .moodle import bank
-
-        return bank(self.templates["moodle.xml.j2"], self.plan.problem.name, contexts)
-
-
-def _template(env, name: str):
-    import jinja2
-
-    from .errors import RenderError
-
-    try:
-        return env.get_template(name)
-    except jinja2.TemplateError as error:
-        raise RenderError(f"template {name}: {error}") from None
-
-
-# the run -----------------------------------------------------------------------------------
-MANIFEST = "manifest.json"
-MARKER = ".symprop-run"  # the run a half-written folder belongs to (written first)
-WRITERS = 8  # threads that write files (fsync waits overlap)
-PARALLEL_FROM = 64  # fewer variants than this are drawn in this process
-CHUNK = 16
-BUNDLE_RUNS = 1  # questions.pdf and solutions.pdf have no cross-references: one pdflatex run
-
-
-@dataclass
-class Rendered:
-    """One variant in every view, from the same exact values."""
-
-    variant: Variant
-    key: dict
-    context: dict
-    question: str  # page body
-    solution: str  # page body
-
-
-def render(plan: Plan, views: Views, variant: Variant) -> Rendered:
-    key = key_of(plan, variant)
-    context = views.context(variant, key)
-    return Rendered(variant, key, context, views.question(context),
-                    views.solution(variant, context))
-
-
-_WORK: dict = {}  # what forked workers share with their parent: the plan and the views
-
-
-def _search_one(item) -> tuple:
-    plan, views = _WORK["plan"], _WORK["views"]
-    number, child = item
-    tally = Tally()
-    variant = plan.search(number, child, set(), tally)
-    return tally, render(plan, views, variant) if views is not None else variant
-
-
-def _found(plan: Plan, views: Views | None, children, jobs: int):
-    """Each variant's first passing candidate (ignoring duplicates), in order; with a
-    worker's Tally before it. Forked workers when ``jobs`` > 1 and fork is available."""
-    import multiprocessing
-
-    items = list(enumerate(children, 1))
-    if jobs <= 1 or len(items) < PARALLEL_FROM or \
-            "fork" not in multiprocessing.get_all_start_methods():
-        for number, child in items:
-            tally = Tally()
-            variant = plan.search(number, child, set(), tally)
-            yield tally
-            yield render(plan, views, variant) if views is not None else variant
-        return
-    _WORK.update(plan=plan, views=views)
-    try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for tally, found in pool.imap(_search_one, items, chunksize=CHUNK):
-                yield tally
-                yield found
-    finally:
-        _WORK.clear()
-
-
-def key_csv(plan: Plan, rendered: list[Rendered]) -> str:
-    """One row per variant, one column per asked quantity (rounded values)."""
-    import csv
-    import io
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["variant", "spawn_key", "draw", *plan.rules.ask])
-    for item in rendered:
-        key = item.key
-        writer.writerow([item.context["variant"]["label"],
-                         ":".join(map(str, key["spawn_key"])), key["draw"],
-                         *(answer["value"] for answer in key["answers"])])
-    return buffer.getvalue()
-
-
-def run_id(spec_bytes: bytes, count: int, seed: int, max_tries: int | None) -> str:
-    """What identifies a run: the spec's bytes, -n, --seed, --max-tries and the version."""
-    import hashlib
-
-    from . import __version__
-
-    text = f"{__version__}\n{count}\n{seed}\n{max_tries}\n".encode() + spec_bytes
-    return hashlib.sha256(text).hexdigest()
-
-
-def prepare_folder(folder, identity: str, force: bool) -> None:
-    """Refuse a folder written by another run (unless ``force``); then mark it as ours
-    and remove its manifest, so an interrupted run never leaves a complete-looking folder."""
-    import json
-    from pathlib import Path
-
-    from .errors import OutputError
-    from .output import write_atomic
-
-    folder = Path(folder)
-    if folder.exists() and any(folder.iterdir()) and not force:
-        previous = None
-        for name in (MANIFEST, MARKER):
-            try:
-                text = (folder / name).read_text(encoding="utf-8")
-                previous = json.loads(text)["run"] if name == MANIFEST else text.strip()
-                break
-            except (OSError, ValueError, KeyError, TypeError):
-                continue
-        if previous != identity:
-            raise OutputError(f"{folder}: holds variants from another run (a different spec, "
-                              "-n, --seed or --max-tries); use --force to replace them, or "
-                              "--output for another folder")
-    write_atomic(folder / MARKER, identity + "\n")
-    (folder / MANIFEST).unlink(missing_ok=True)
-
-
-def write(plan: Plan, views: Views, rendered: list[Rendered], folder, *, seed: int,
-          identity: str, spec_name: str, tally: Tally, pdf: bool = False) -> list:
-    """Every file of the run, atomically; the manifest last."""
-    import shutil
-    from concurrent.futures import ThreadPoolExecutor
-    from pathlib import Path
-
-    from . import __version__
-    from .output import write_atomic
-
-    folder = Path(folder)
-    jobs: list[tuple[Path, str | bytes]] = []
-    labels = []
-    for item in rendered:
-        label = item.context["variant"]["label"]
-        labels.append(label)
-        jobs.append((folder / label / "question.tex", views.document([item.question])))
-        jobs.append((folder / label / "solution.tex", views.document([item.solution])))
-        jobs.append((folder / label / "key.json", _json(item.key)))
-    jobs.append((folder / "key.csv", key_csv(plan, rendered)))
-    jobs.append((folder / "moodle.xml", views.moodle([item.context for item in rendered])))
-    with ThreadPoolExecutor(WRITERS) as pool:
-        for future in [pool.submit(write_atomic, path, data) for path, data in jobs]:
-            future.result()
-    files = [str(path.relative_to(folder)) for path, _ in jobs]
-    pdfs = {"questions.pdf": [item.question for item in rendered],
-            "solutions.pdf": [item.solution for item in rendered]}
-    if pdf:  # the two documents compile side by side
-        from .tex import build_pdf
-
-        with ThreadPoolExecutor(len(pdfs)) as pool:
-            for future in [pool.submit(build_pdf, views.document(pages), folder / name,
-                                       BUNDLE_RUNS)
-                           for name, pages in pdfs.items()]:
-                future.result()
-        files += list(pdfs)
-    else:
-        for name in pdfs:
-            (folder / name).unlink(missing_ok=True)  # a stale PDF would not match
-    for stale in folder.iterdir():  # variant folders of an earlier, larger run
-        if stale.is_dir() and stale.name.isdigit() and stale.name not in labels:
-            shutil.rmtree(stale)
-    manifest = {
-        "symprop": __version__, "run": identity, "spec": spec_name,
-        "problem": plan.problem.name, "count": len(rendered), "seed": seed,
-        "seeding": "variant k: numpy.random.default_rng(numpy.random.SeedSequence(seed, "
-                   "spawn_key=(k - 1,))), the same as SeedSequence(seed).spawn(count)[k - 1]; "
-                   "its draw-th candidate rng.integers(0, sizes) over the grids in 'rules.vary' "
-                   "order",
-        "rules": plan.rules.to_dict(),
-        "tolerances": {name: decimal_text(t) for name, t in plan.rules.tolerance.items()},
-        "rejected": tally.to_dict(),
-        "variants": [{"label": label, "spawn_key": list(item.variant.spawn_key),
-                      "draw": item.variant.draw}
-                     for label, item in zip(labels, rendered, strict=True)],
-        "files": sorted(files),
-    }
-    write_atomic(folder / MANIFEST, _json(manifest))
-    (folder / MARKER).unlink(missing_ok=True)
-    return files
-
-
-def _json(data) -> str:
-    import json
-
-    return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
-
-
-def make(spec, count: int, seed: int, *, output=None, pdf: bool = False, force: bool = False,
-         max_tries: int | None = None, user_templates=None, progress=None, jobs: int = 0,
-         max_parameters: int | None = None):
-    """``symprop variants``: draw, render and write ``count`` variants of ``spec``.
-
-    Returns the folder. ``progress(k)`` is called as variants are drawn; ``jobs`` processes
-    draw and render them (0: one per CPU)."""
-    import os
-    from pathlib import Path
-
-    from .output import output_dir
-    from .spec import load
-
-    if count < 1:
-        raise LimitError(f"-n: expected at least 1 variant, got {count}")
-    jobs = jobs or os.cpu_count() or 1
-    problem = load(spec, max_parameters)
-    plan = Plan(problem, max_tries)
-    views = Views(plan, user_templates)
-    views.width = max(3, len(str(count)))
-    folder = output_dir(spec, output) / "variants"
-    identity = run_id(Path(spec).read_bytes(), count, seed, max_tries)
-    prepare_folder(folder, identity, force)
-    rendered, tally = plan.generate(count, seed, progress, jobs, views)
-    write(plan, views, rendered, folder, seed=seed, identity=identity,
-          spec_name=Path(spec).name, tally=tally, pdf=pdf)
-    return folder

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from sympy import Expr, Integer, Rational
 
-from .activations import ACTIVATIONS, as_rational
-from .functions import leaky_relu_step, relu_step
-from .graph import Graph, Label, Node
+from ..activations import ACTIVATIONS, as_rational
+from ..functions import leaky_relu_step, relu_step
+from ..graph import Graph, Label, Node
 
 SQUARED_LOSSES = ("half_squared_error", "squared_error", "mean_squared_error")
 

@@ -24,8 +24,8 @@ import click
               help="Accept networks larger than the default limit (1,500 parameters).")
 def command(spec, answers, options, fmt, output, force, max_parameters):
     """Check the numbers of a hand calculation (ANSWERS, --claim) against SPEC."""
-    from .check import check_files, marked_sheet, table
-    from .output import output_dir
+    from ..check import check_files, marked_sheet, table
+    from ..output import output_dir
 
     report = check_files(spec, answers, list(options), max_parameters)
     if fmt == "json":

@@ -8,10 +8,10 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .decimals import decimal_text, parse_decimal
-from .errors import SpecError
-from .source import path_text
-from .spec import Problem, suggest
+from ..decimals import decimal_text, parse_decimal
+from ..errors import SpecError
+from ..source import path_text
+from ..spec import Problem, suggest
 
 KEYS = ("vary", "ask", "tolerance", "decimals", "nice", "preactivation",
         "allow_zero_gradient", "max_tries")
@@ -372,7 +372,7 @@ MAX_VARIANTS = 20_000  # measured: ≈ 3 ms a variant here, so about a minute of
 
 def check_count(count: int, limit: int = MAX_VARIANTS) -> None:
     """Refuse a run that would take minutes unless the user raised the limit."""
-    from .errors import LimitError
+    from ..errors import LimitError
 
     if count > limit:
         raise LimitError(f"-n: {count:,} variants exceed the limit of {limit:,} (about "

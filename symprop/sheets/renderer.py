@@ -23,11 +23,11 @@ import mpmath
 from markupsafe import Markup
 from sympy import exp, log, tanh
 
-from .decimals import to_fraction
-from .errors import OutputError, RenderError
-from .evaluate import EXACT_KIT, is_exact, python_source
-from .graph import Label
-from .latex import (
+from ..decimals import to_fraction
+from ..errors import OutputError, RenderError
+from ..evaluate import EXACT_KIT, is_exact, python_source
+from ..graph import Label
+from ..latex import (
     BREAK,
     SheetPrinter,
     Slot,
@@ -39,8 +39,8 @@ from .latex import (
     skeleton,
     written,
 )
-from .output import output_dir, write_atomic
-from .render import environment, template_dirs
+from ..output import output_dir, write_atomic
+from ..render import environment, template_dirs
 
 TEX_TEMPLATE = "solution.tex.j2"
 BODY_TEMPLATE = "solution-body.tex.j2"
@@ -794,7 +794,7 @@ def _check_options(carry, rounding: str) -> None:
 
 
 def _entry(entry: str):
-    from .latex import _parse_entry
+    from ..latex import _parse_entry
     return _parse_entry(entry)
 
 
@@ -892,7 +892,7 @@ def write_solution(solution, spec_path, fmt: str = "tex", output=None, force: bo
 
 def _pdf(tex: str) -> bytes:
     """The PDF of a LaTeX document (pdflatex without shell escape, see symprop.tex)."""
-    from .tex import build_pdf
+    from ..tex import build_pdf
 
     with tempfile.TemporaryDirectory(prefix="symprop-sheet-") as folder:
         return build_pdf(tex, Path(folder) / "solution.pdf").read_bytes()

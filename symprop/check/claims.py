@@ -20,9 +20,9 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .decimals import parse_decimal
-from .errors import SpecError
-from .source import Number, Source, path_text, read_file, read_text
+from ..decimals import parse_decimal
+from ..errors import SpecError
+from ..source import Number, Source, path_text, read_file, read_text
 
 MAX_CLAIMS = 5_000
 MAX_EXPRESSION = 200  # characters
@@ -299,5 +299,5 @@ def show(tree, names: dict[str, str]) -> str:
 
 
 def _plain(value: Fraction) -> str:
-    from .decimals import decimal_text
+    from ..decimals import decimal_text
     return decimal_text(value)

@@ -30,8 +30,8 @@ PROGRESS_FROM = 20  # show a progress bar for runs of at least this many variant
 def command(spec, count, seed, max_variants, pdf, output, force, max_tries, jobs,
             max_parameters):
     """Write N seeded exam variants of SPEC: questions, solutions, keys and Moodle XML."""
-    from .rules import MAX_VARIANTS, check_count
-    from .variants import make
+    from ..variants import make
+    from ..variants.rules import MAX_VARIANTS, check_count
 
     check_count(count, max_variants or MAX_VARIANTS)
     options = dict(output=output, pdf=pdf, force=force, max_tries=max_tries, jobs=jobs,

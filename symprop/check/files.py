@@ -1,0 +1,45 @@
+"""Entry points and views of the checker: files and --claim options in, a table or a
+marked PDF out (the JSON is ``Report.to_dict()``)."""
+
+from __future__ import annotations
+
+from ..errors import SpecError
+from . import claims as claim_text
+from .checker import Checker
+from .report import Report
+
+
+def check_files(spec_path, answers_path=None, options: list[str] = (),
+                max_parameters: int | None = None) -> Report:
+    """Read a spec, an answers file and ``--claim`` options; check them together.
+    ``max_parameters``: the limit for ``spec.load`` (None: its default)."""
+    from ..spec import load
+
+    problem = load(spec_path, max_parameters)
+    raw = claim_text.read_answers(answers_path) if answers_path else []
+    raw += [claim_text.from_option(option) for option in options]
+    if not raw:
+        raise SpecError("answers", "an answers file or at least one --claim", "neither")
+    return Checker(problem).check(raw, str(answers_path or ""))
+
+
+def table(report: Report) -> str:
+    from ..render import render
+
+    data = report.to_dict()
+    width = max([len(c["name"]) for c in data["claims"]] + [8])
+    return render("check.txt.j2", {**data, "width": width}, latex=False)
+
+
+def marked_sheet(report: Report, destination, force: bool = False):
+    """The marked PDF sheet, from the same verdict data as the JSON."""
+    from pathlib import Path
+
+    from ..errors import OutputError
+    from ..render import render
+    from ..tex import build_pdf
+
+    destination = Path(destination)
+    if destination.exists() and not force:
+        raise OutputError(f"{destination}: exists already (use --force to replace it)")
+    return build_pdf(render("check.tex.j2", report.to_dict(), latex=True), destination)
