@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from .activations import KINKED
+from .activations import ACTIVATIONS
 from .backprop import Network, reference
 
 NUMPY_RTOL = 1e-9  # |numpy − exact| ≤ NUMPY_RTOL · max(1, |exact|)
@@ -80,7 +80,8 @@ def _near_kink(graph, float_of, step: int) -> bool:
     layers = graph.problem.layers
     for node in graph.stage("forward"):
         label = node.label
-        if label.kind == "z" and label.step == step and layers[label.layer].activation in KINKED:
+        kinked = label.kind == "z" and ACTIVATIONS[layers[label.layer].activation].kinked
+        if kinked and label.step == step:
             if abs(float_of(node.name)) < 1000 * FD_STEP:
                 return True
     return False

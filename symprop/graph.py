@@ -11,6 +11,9 @@ Canonical names (1-based):  [step<k>.][next.][ex<n>.]<body>
     grad.W<l>[i,j] grad.b<l>[i]                            gradients
     next.W<l>[i,j]                                         parameters after the step
     next.z<l>[i] … next.loss                               forward pass after the step
+
+Views never rebuild names: they ask the graph (``vector``, ``loss``, ``gradient``,
+``parameter``, ``parents``, …), so a sheet can be planned for any graph a builder makes.
 """
 
 from __future__ import annotations
@@ -69,7 +72,8 @@ class Node:
 
 
 class Graph:
-    """Nodes in topological order, with lookup by name or symbol and name aliases."""
+    """Nodes in topological order, with lookup by name or symbol, name aliases, and the
+    queries every view plans with."""
 
     def __init__(self, problem):
         self.problem = problem
@@ -77,6 +81,11 @@ class Graph:
         self.by_symbol: dict[Symbol, str] = {}
         self.aliases: dict[str, str] = {}
         self.positions: dict[str, int] = {}  # name → place in topological order
+        # (kind, layer, example, step, after) → {index: name}; (kind, target, example,
+        # step) → name for gradients and updates; (kind, layer) → entries per family
+        self._families: dict[tuple, dict[tuple, str]] = {}
+        self._targets: dict[tuple, str] = {}
+        self._sizes: dict[tuple, int] = {}
 
     def add(self, label: Label, stage: str, formula: Expr | None = None) -> Node:
         name = str(label)
@@ -91,6 +100,14 @@ class Graph:
         self.positions[name] = len(self.nodes)
         self.nodes[name] = node
         self.by_symbol[symbol] = name
+        if label.target:
+            self._targets[(label.kind, label.target, label.example, label.step)] = name
+        else:
+            key = (label.kind, label.layer, label.example, label.step, label.after)
+            family = self._families.setdefault(key, {})
+            family[label.index] = name
+            size = (label.kind, label.layer)
+            self._sizes[size] = max(self._sizes.get(size, 0), len(family))
         return node
 
     def __getitem__(self, name: str) -> Node:
@@ -122,3 +139,93 @@ class Graph:
     def alias(self, alias: str, name: str) -> None:
         if alias not in self.nodes:
             self.aliases.setdefault(alias, name)
+
+    # queries ------------------------------------------------------------------------------
+    def vector(self, kind: str, layer: int | None = None, *, example: int | None = None,
+               step: int = 1, after: bool = False) -> list[str]:
+        """The nodes of one family, in index order: ``vector("z", 1, example=2)`` is
+        z⁽¹⁾ of example 2; ``vector("a", L)`` of the output layer is ŷ. Empty if none."""
+        if kind == "a" and layer is not None and layer == self.depth:
+            kind, layer = "yhat", None
+        family = self._families.get((kind, layer, example, step, after), {})
+        return [family[index] for index in sorted(family)]
+
+    def matrix(self, kind: str, layer: int | None = None, **where) -> list[list[str]]:
+        """A family with two-part indices as rows (W⁽ˡ⁾: one row per unit)."""
+        rows: dict[int, list[str]] = {}
+        for name in self.vector(kind, layer, **where):
+            rows.setdefault(self.nodes[name].label.index[0], []).append(name)
+        return [rows[i] for i in sorted(rows)]
+
+    def size(self, kind: str, layer: int | None = None) -> int:
+        """How many entries the family has (the index of a one-entry family is left out
+        when it is written: b⁽²⁾, ŷ)."""
+        if kind == "a" and layer is not None and layer == self.depth:
+            kind, layer = "yhat", None
+        return self._sizes.get((kind, layer), 0)
+
+    def loss(self, step: int = 1, *, example: int | None = None,
+             after: bool = False) -> str | None:
+        """The loss node of a step (of one example, or the batch's), before or after the
+        step's update."""
+        family = self._families.get(("loss", None, example, step, after), {})
+        return family.get(())
+
+    def gradient(self, entry: str, step: int = 1, example: int | None = None) -> str | None:
+        """∂L/∂θ of one parameter entry ('W1[1,2]'), or None (frozen, or no such step)."""
+        return self._targets.get(("grad", entry, example, step))
+
+    def updated(self, entry: str, step: int = 1) -> str | None:
+        """θ after step ``step``'s update, or None."""
+        return self._targets.get(("next", entry, None, step))
+
+    def parameter(self, entry: str, step: int = 1) -> str:
+        """The node that holds parameter ``entry`` during ``step`` (step ``steps + 1``: its
+        final value)."""
+        for earlier in range(step - 1, 0, -1):
+            found = self.updated(entry, earlier)
+            if found is not None:
+                return found
+        return entry
+
+    def parents(self, name: str) -> tuple[str, ...]:
+        return self.nodes[self.resolve(name)].parents
+
+    # the layered network's shape, for builders and views of layers ------------------------
+    @property
+    def depth(self) -> int:
+        return self.problem.depth
+
+    @property
+    def layers(self) -> range:
+        """The layers with weights, 1 … L."""
+        return range(1, self.problem.depth + 1)
+
+    @property
+    def examples(self) -> list[int | None]:
+        """Example marks: [None] for one example, else 1 … N."""
+        count = len(self.problem.data)
+        return [None] if count == 1 else list(range(1, count + 1))
+
+    @property
+    def steps(self) -> range:
+        """The steps that have a forward pass: 1 … steps (1 without a learning rate)."""
+        last = self.problem.steps if self.problem.learning_rate is not None else 1
+        return range(1, last + 1)
+
+    def activation(self, layer: int):
+        """The activation record of a layer (symprop.activations)."""
+        from .activations import ACTIVATIONS
+        return ACTIVATIONS[self.problem.layers[layer].activation]
+
+    def weights(self, layer: int) -> list[list[str]]:
+        """W⁽ˡ⁾'s entries as rows (one per unit of layer l)."""
+        return self.matrix("W", layer)
+
+    def biases(self, layer: int) -> list[str]:
+        """b⁽ˡ⁾'s entries (one, for a shared bias; none without bias)."""
+        return self.vector("b", layer)
+
+    def bias_kind(self, layer: int) -> str:
+        """'yes' (one bias per unit), 'no', or 'shared' (one bias for the layer)."""
+        return self.problem.layers[layer].bias

@@ -23,6 +23,7 @@ import mpmath
 from sympy import Integer, Pow, Rational, Symbol, exp, log, tanh
 from sympy.printing.latex import LatexPrinter
 
+from .activations import ACTIVATIONS
 from .decimals import fixed, fixed_text, leading_place, ratio, round_half_up, to_fraction
 
 FIXED_LIMIT = 10**15  # from here on numbers are shown in scientific notation
@@ -35,9 +36,6 @@ _DERIVATIVE_KINDS = {"grad_yhat", "grad_a", "grad", "dact"}
 # factor order in a product: η, W, ∂L/∂ŷ, ∂L/∂a, δ, f'(z), x, a, ŷ, z, …
 _RANK = {"lr": 0, "W": 1, "next": 1, "grad_yhat": 2, "grad_a": 2, "grad": 3, "delta": 4,
          "dact": 5, "x": 6, "a": 7, "yhat": 7, "z": 8, "y": 9, "loss": 10, "b": 11}
-ACTIVATION_NAMES = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\operatorname{ReLU}",
-                    "leaky_relu": r"\operatorname{LReLU}", "softmax": r"\operatorname{softmax}",
-                    "identity": ""}
 
 
 class Slot(Symbol):
@@ -181,9 +179,6 @@ class SheetPrinter(LatexPrinter):
                 self.kinds[node.symbol] = node.label.kind
 
     # symbol names --------------------------------------------------------------------
-    def _units(self, layer: int) -> int:
-        return self.graph.problem.layers[layer].units
-
     def _version(self, label) -> int:
         """How many updates the parameters behind this quantity have had."""
         return label.step - 1 + (1 if label.after or label.kind == "next" else 0)
@@ -192,7 +187,7 @@ class SheetPrinter(LatexPrinter):
         """(superscript additions, subscript addition): [n] for example n, ⟨v⟩ or 'new'
         for values computed with parameters that have had v updates."""
         sup = "" if example is None else f"[{example}]"
-        if version and self.graph.problem.steps == 1:
+        if version and len(self.graph.steps) == 1:
             return sup, r"\text{new}"
         if version:
             sup += rf"\langle {version}\rangle"
@@ -202,25 +197,18 @@ class SheetPrinter(LatexPrinter):
               sup: str = "", sub: str = "") -> str:
         """W^{(l)}_{ij}, z^{(l)}_{i}, x_{i}, \\hat{y}_{k} with optional marks; the index of
         a one-entry vector is left out (b^{(2)}, \\hat{y})."""
-        problem = self.graph.problem
+        if kind == "a" and layer is not None and layer == self.graph.depth:
+            kind, layer = "yhat", None  # a⁽ᴸ⁾ is ŷ
         base = {"yhat": r"\hat{y}", "lr": r"\eta", "loss": r"\mathcal{L}",
                 "delta": r"\delta"}.get(kind, kind)
-        if kind in ("x", "y", "yhat"):
-            units, upper = problem.layers[0 if kind == "x" else -1].units, sup
-        else:
-            units = 0 if layer is None else self._units(layer)
-            upper = ("" if layer is None else f"({layer})") + sup
-        if kind == "b" and layer is not None and problem.layers[layer].bias == "shared":
-            units = 1
+        units = self.graph.size(kind, layer) if index else 0
+        upper = ("" if layer is None else f"({layer})") + sup
         shown = "" if (kind != "W" and units == 1) or not index else _index(index)
         lower = ",".join(part for part in (shown, sub) if part)
         return base + (f"^{{{upper}}}" if upper else "") + (f"_{{{lower}}}" if lower else "")
 
     def partial(self, numerator: str, denominator: str) -> str:
         return rf"\frac{{\partial {numerator}}}{{\partial {denominator}}}"
-
-    def activation(self, layer: int) -> str:
-        return self.graph.problem.layers[layer].activation
 
     def name(self, label) -> str:
         """The LaTeX name of a graph node."""
@@ -246,12 +234,12 @@ class SheetPrinter(LatexPrinter):
                 return self.entry(kind, layer, index, sup, sub)
 
     def slope_name(self, layer: int, argument: str) -> str:
-        act = ACTIVATION_NAMES.get(self.activation(layer), "f")
+        act = self.graph.activation(layer).symbol or "f"
         return f"{act}'\\left({argument}\\right)"
 
     def activation_of(self, layer: int, argument: str) -> str:
         """σ(z) and friends, for the 'named' form of a forward line."""
-        return f"{ACTIVATION_NAMES[self.activation(layer)]}\\left({argument}\\right)"
+        return f"{self.graph.activation(layer).symbol}\\left({argument}\\right)"
 
     def vector(self, kind: str, layer: int | None = None, example: int | None = None,
                version: int = 0, transpose: bool = False) -> str:
@@ -259,7 +247,7 @@ class SheetPrinter(LatexPrinter):
         sup = "" if layer is None else f"({layer})"
         if example is not None:
             sup += f"[{example}]"
-        if version and self.graph.problem.steps > 1:
+        if version and len(self.graph.steps) > 1:
             sup += rf"\langle {version}\rangle"
         bold = {"delta": r"\boldsymbol{\delta}", "yhat": r"\hat{\mathbf{y}}",
                 "dact": ""}.get(kind, rf"\mathbf{{{kind}}}")
@@ -411,16 +399,16 @@ class SheetPrinter(LatexPrinter):
         return self._call(r"\tanh", expr.args[0])
 
     def _print_relu(self, expr, exp=None):
-        return self._call(ACTIVATION_NAMES["relu"], expr.args[0])
+        return self._call(ACTIVATIONS["relu"].symbol, expr.args[0])
 
     def _print_relu_step(self, expr, exp=None):
-        return self._call(ACTIVATION_NAMES["relu"] + "'", expr.args[0])
+        return self._call(ACTIVATIONS["relu"].symbol + "'", expr.args[0])
 
     def _print_leaky_relu(self, expr, exp=None):
-        return self._call(ACTIVATION_NAMES["leaky_relu"], expr.args[0])
+        return self._call(ACTIVATIONS["leaky_relu"].symbol, expr.args[0])
 
     def _print_leaky_relu_step(self, expr, exp=None):
-        return self._call(ACTIVATION_NAMES["leaky_relu"] + "'", expr.args[0])
+        return self._call(ACTIVATIONS["leaky_relu"].symbol + "'", expr.args[0])
 
     def _print_Float(self, expr):
         return number(Fraction(str(expr)) if expr == expr.round(30) else to_fraction(

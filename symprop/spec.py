@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
+from . import activations, losses
 from .decimals import parse_decimal
 from .errors import LimitError, SpecError
 from .source import Number, Source, path_text, read_file, read_text
 
-ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "softmax")
-LOSSES = ("half_squared_error", "squared_error", "mean_squared_error",
-          "binary_cross_entropy", "cross_entropy")
-PROBABILITY_OUTPUTS = ("sigmoid", "softmax")
+ACTIVATIONS = activations.NAMES
+LOSSES = losses.NAMES
+PROBABILITY_OUTPUTS = tuple(a.name for a in activations.ACTIVATIONS.values() if a.probabilities)
 REDUCTIONS = ("mean", "sum")
 TOP_KEYS = ("name", "description", "layers", "parameters", "names", "data", "loss",
             "reduction", "learning_rate", "steps", "frozen", "relu_derivative_at_zero",
@@ -225,7 +225,7 @@ class _Reader:
         loss = self.choice(root["loss"], ("loss",), LOSSES)
         data = self.data(root["data"], layers, loss)
         output = layers[-1].activation
-        if loss in ("binary_cross_entropy", "cross_entropy") and output not in PROBABILITY_OUTPUTS:
+        if losses.LOSSES[loss].probabilities and output not in PROBABILITY_OUTPUTS:
             self.fail(("loss",), f"an output activation with values in (0, 1) for {loss} "
                       "(sigmoid or softmax)", f"output activation '{output}'")
         rate = root.get("learning_rate")
@@ -401,7 +401,7 @@ class _Reader:
             self.mapping(raw, path, ("x", "y"), ("x", "y"))
             x = self.vector(raw["x"], (*path, "x"), layers[0].units, "one per input")
             y = self.vector(raw["y"], (*path, "y"), layers[-1].units, "one per output")
-            if loss in ("binary_cross_entropy", "cross_entropy"):
+            if losses.LOSSES[loss].probabilities:
                 for k, target in enumerate(y):
                     if not 0 <= target <= 1:
                         self.fail((*path, "y", k), f"a target in [0, 1] for {loss}",

@@ -9,4 +9,4 @@ def solution_table(solution, digits: int | None = None,
                    significant: int | None = None) -> str:
     data = solution.to_dict(digits, significant)
     width = max(len(q["name"]) for q in data["quantities"])
-    return render("solve.txt.j2", {**data, "width": width}, latex=False)
+    return render("solve.txt.j2", {**data, "width": width})

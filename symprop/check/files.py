@@ -28,7 +28,7 @@ def table(report: Report) -> str:
 
     data = report.to_dict()
     width = max([len(c["name"]) for c in data["claims"]] + [8])
-    return render("check.txt.j2", {**data, "width": width}, latex=False)
+    return render("check.txt.j2", {**data, "width": width})
 
 
 def marked_sheet(report: Report, destination, force: bool = False):
@@ -42,4 +42,4 @@ def marked_sheet(report: Report, destination, force: bool = False):
     destination = Path(destination)
     if destination.exists() and not force:
         raise OutputError(f"{destination}: exists already (use --force to replace it)")
-    return build_pdf(render("check.tex.j2", report.to_dict(), latex=True), destination)
+    return build_pdf(render("check.tex.j2", report.to_dict()), destination)

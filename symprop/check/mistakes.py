@@ -18,8 +18,7 @@ from sympy import Expr, Integer, Rational
 from ..activations import ACTIVATIONS, as_rational
 from ..functions import leaky_relu_step, relu_step
 from ..graph import Graph, Label, Node
-
-SQUARED_LOSSES = ("half_squared_error", "squared_error", "mean_squared_error")
+from ..losses import LOSSES
 
 
 @dataclass(frozen=True)
@@ -81,7 +80,7 @@ def _transpose(entry: str) -> str:
 # rewrites ------------------------------------------------------------------------------
 def _loss_factor(factor: Rational):
     def rewrite(graph: Graph, node: Node):
-        if graph.problem.loss not in SQUARED_LOSSES or node.label.kind not in (
+        if not LOSSES[graph.problem.loss].squared or node.label.kind not in (
                 "loss", "grad_yhat"):
             return None
         return node.formula * factor

@@ -34,12 +34,3 @@ def cdata(text) -> str:
 def html_text(text) -> str:
     """User text in HTML that Moodle's cloze parser cannot read as a field."""
     return str(escape(str(text))).replace("{", "&#123;").replace("}", "&#125;")
-
-
-def add_filters(env) -> None:
-    env.filters.update(cloze=cloze_escape, cdata=cdata, html_text=html_text)
-
-
-def bank(template, category: str, questions: list[dict]) -> str:
-    """The whole question bank from each variant's question context (with ``answers``)."""
-    return template.render(category=category, questions=questions)

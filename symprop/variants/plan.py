@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import mpmath
 import numpy as np
 
-from ..activations import KINKED
+from ..activations import ACTIVATIONS
 from ..decimals import decimal_text, to_fraction
 from ..derive import build
 from ..errors import EvaluationError, LimitError
@@ -44,9 +44,6 @@ if TYPE_CHECKING:
 
 SCREEN_BITS = 200  # ≈ 60 digits for the screening walk; a kept draw with irrational values
 CHECK_BITS = 100  # is walked again 100 bits (30 digits) finer, and the two must agree
-# e^{factor · z} a student needs for a = f(z): σ(z) = 1/(1 + e^{−z}), tanh z = (1 − e^{−2z})/
-# (1 + e^{−2z}), softmax a_i = e^{z_i}/Σ_k e^{z_k}
-EXPONENT_FACTORS = {"sigmoid": -1, "tanh": -2, "softmax": 1}
 
 @dataclass
 class Variant:
@@ -126,7 +123,8 @@ class Plan:
         self.sizes = np.array([len(values) for _, values in self.slots], dtype=np.int64)
         layers = problem.layers
         zs = [n for n in self.graph if n.label.kind == "z"]
-        self.relu_z = [index[n.name] for n in zs if layers[n.label.layer].activation in KINKED]
+        self.relu_z = [index[n.name] for n in zs
+                       if ACTIVATIONS[layers[n.label.layer].activation].kinked]
         self.all_z = [index[n.name] for n in zs]
         self.gradients = [index[n.name] for n in self.graph.stage("gradient")
                           if n.label.example is None and n.name not in self.rules.allowed_zero]
@@ -178,10 +176,11 @@ class Plan:
                 stack.extend(self.graph.nodes[name].parents)
         out = []
         for node in self.graph:
-            activation = self.problem.layers[node.label.layer].activation \
-                if node.label.kind == "z" else None
-            if node.name in needed and activation in EXPONENT_FACTORS:
-                out.append((self.program.index[node.name], EXPONENT_FACTORS[activation]))
+            if node.name not in needed or node.label.kind != "z":
+                continue
+            factor = ACTIVATIONS[self.problem.layers[node.label.layer].activation].exponent
+            if factor is not None:  # a = f(z) by hand needs e^{factor · z}
+                out.append((self.program.index[node.name], factor))
         return out
 
     # drawing -------------------------------------------------------------------------------

@@ -8,8 +8,10 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+from ..activations import ACTIVATIONS
 from ..decimals import decimal_text, parse_decimal
 from ..errors import SpecError
+from ..losses import LOSSES
 from ..source import path_text
 from ..spec import Problem, suggest
 
@@ -28,8 +30,6 @@ DEFAULT_GRID = {"low": "-1", "high": "1", "step": "0.1"}  # every trained parame
 DEFAULT_STEP = Fraction(1, 10)
 MAX_TRIES = 10_000
 MAX_GRID = 100_000
-NICE_ACTIVATIONS = ("identity", "relu", "leaky_relu")
-NICE_LOSSES = ("half_squared_error", "squared_error", "mean_squared_error")
 
 
 @dataclass(frozen=True)
@@ -125,12 +125,14 @@ class _Reader:
         self.mapping(raw, ("nice",), ("decimals",))
         places = self.integer(raw.get("decimals", "0"), ("nice", "decimals"), 0, 12)
         for index, layer in enumerate(self.problem.layers[1:], 1):
-            if layer.activation not in NICE_ACTIVATIONS:
-                self.fail(("nice",), "a network of identity, relu or leaky_relu layers "
+            if not ACTIVATIONS[layer.activation].nice:
+                nice = ", ".join(name for name, a in ACTIVATIONS.items() if a.nice)
+                self.fail(("nice",), f"a network of {nice} layers "
                           "(exponentials never have finitely many decimals)",
                           f"{layer.activation} on layer {index}")
-        if self.problem.loss not in NICE_LOSSES:
-            self.fail(("nice",), f"a squared-error loss ({', '.join(NICE_LOSSES)})",
+        if not LOSSES[self.problem.loss].squared:
+            squared = ", ".join(name for name, loss in LOSSES.items() if loss.squared)
+            self.fail(("nice",), f"a squared-error loss ({squared})",
                       f"'{self.problem.loss}'")
         return places
 

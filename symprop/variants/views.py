@@ -9,7 +9,8 @@ from fractions import Fraction
 import mpmath
 
 from ..decimals import decimal_text, fixed_text, round_half_up
-from ..derive import entry_label
+from ..losses import LOSSES
+from ..render import fill
 from .plan import Plan, Variant, _fraction
 
 
@@ -56,49 +57,42 @@ def key_of(plan: Plan, variant: Variant) -> dict:
 
 
 # views ---------------------------------------------------------------------------------------
-def symbol(label) -> dict:
-    """A node's label as plain data; the templates turn it into notation."""
-    out = {"kind": label.kind, "layer": label.layer, "index": list(label.index),
-           "example": label.example, "step": label.step, "after": label.after}
-    if label.target:
-        target = entry_label(label.target)
-        out["target"] = {"kind": target.kind, "layer": target.layer,
-                         "index": list(target.index)}
-    return out
-
-
 class Views:
     """The templates and everything about the graph that no draw changes, prepared once;
     each variant's question, solution, key and Moodle question are fill-ins from the same
     exact values."""
 
     def __init__(self, plan: Plan, user_templates=None):
-        from ..render import environment
+        from ..render import load
         from ..sheets import SheetRenderer
-        from .moodle import add_filters, cloze_escape
+        from .moodle import cloze_escape
 
         self.plan = plan
-        env = environment(user_templates)
-        add_filters(env)
-        self.env = env
-        self.templates = {name: _template(env, name) for name in (
+        self.templates = {name: load(name, user_templates) for name in (
             "question.tex.j2", "variants-document.tex.j2", "variants-solution.tex.j2",
             "moodle.xml.j2")}
         graph, problem = plan.graph, plan.problem
         self.sheet = SheetRenderer(graph, user_templates)  # prepared once per graph
         self.packages = list(dict.fromkeys(("amsmath", "amssymb", "booktabs",
                                             *SheetRenderer.PREAMBLE_PACKAGES)))
-        notation = env.get_template("variants-symbols.j2").module
-        self.tex = {name: str(notation.sym(symbol(node.label)))  # once per graph
-                    for name, node in graph.nodes.items()}
+        self.tex = self.sheet.symbols  # the sheet's notation, for every view of a variant
         self.tex_cloze = {name: cloze_escape(tex) for name, tex in self.tex.items()}
+        printer = self.sheet.printer
         self.static = {
             "problem": {"name": problem.name, "description": problem.description},
-            "layers": [{"units": l.units, "activation": l.activation, "bias": l.bias,
-                        "alpha": decimal_text(l.alpha)} for l in problem.layers],
-            "loss": problem.loss, "reduction": problem.reduction, "steps": problem.steps,
+            "layers": [{"units": graph.size("x")}] + [  # the input layer first
+                {"units": len(graph.vector("z", l, example=graph.examples[0])),
+                 "activation": graph.activation(l).name,
+                 "definition": graph.activation(l).definition, "bias": graph.bias_kind(l),
+                 "alpha": decimal_text(problem.layers[l].alpha)} for l in graph.layers],
+            "loss": problem.loss, "loss_definition": LOSSES[problem.loss].definition,
+            "reduction": problem.reduction, "steps": problem.steps,
             "frozen": [self.tex[e] for e in problem.entries() if e in problem.frozen],
             "decimals": plan.rules.decimals,
+            "symbols": {"W": [printer.vector("W", l) for l in graph.layers],
+                        "b": [printer.vector("b", l) for l in graph.layers],
+                        "x": [printer.vector("x", None, ex) for ex in graph.examples],
+                        "y": [printer.vector("y", None, ex) for ex in graph.examples]},
         }
         self.width = 3
 
@@ -107,23 +101,14 @@ class Views:
 
     def context(self, variant: Variant, key: dict) -> dict:
         """What a question shows: the variant's givens, what to compute, the exponentials."""
-        plan, problem = self.plan, self.plan.problem
+        plan, problem, graph = self.plan, self.plan.problem, self.plan.graph
         given = {item["name"]: item["value"] for item in key["givens"]}
-        parameters = []
-        for layer in range(1, len(problem.layers)):
-            rows, cols = problem.layers[layer].units, problem.layers[layer - 1].units
-            parameters.append({
-                "layer": layer,
-                "weights": [[given[f"W{layer}[{i},{j}]"] for j in range(1, cols + 1)]
-                            for i in range(1, rows + 1)],
-                "biases": [given[e] for e in problem.bias_entries(layer)]})
-        batch = len(problem.data) > 1
-        examples = []
-        for n, example in enumerate(problem.data, 1):
-            prefix = f"ex{n}." if batch else ""
-            examples.append({
-                "x": [given[f"{prefix}x[{i}]"] for i in range(1, len(example.x) + 1)],
-                "y": [given[f"{prefix}y[{k}]"] for k in range(1, len(example.y) + 1)]})
+        parameters = [{"layer": l,
+                       "weights": [[given[e] for e in row] for row in graph.weights(l)],
+                       "biases": [given[e] for e in graph.biases(l)]} for l in graph.layers]
+        examples = [{"x": [given[n] for n in graph.vector("x", example=ex)],
+                     "y": [given[n] for n in graph.vector("y", example=ex)]}
+                    for ex in graph.examples]
         label = self.label(variant.number)
         values = dict(zip(plan.program.names, variant.values, strict=True))
         answers = [{**answer, "tex": self.tex[answer["name"]],
@@ -138,7 +123,7 @@ class Views:
 
     def question(self, context: dict) -> str:
         """The question as a page body (one page range of questions.pdf)."""
-        return self.templates["question.tex.j2"].render(**context)
+        return fill(self.templates["question.tex.j2"], context)
 
     def solution(self, variant: Variant, context: dict) -> str:
         """The worked solution as a page body (one page range of solutions.pdf): the
@@ -147,29 +132,15 @@ class Views:
         values = dict(zip(names, variant.values, strict=True))
         sheet = self.sheet.tex(values, decimals=self.plan.rules.decimals, standalone=False,
                                diagram=False)  # the question sheet carries the diagram
-        return self.templates["variants-solution.tex.j2"].render(**context, sheet=sheet)
+        return fill(self.templates["variants-solution.tex.j2"], {**context, "sheet": sheet})
 
     def document(self, pages: list[str]) -> str:
-        return self.templates["variants-document.tex.j2"].render(pages=pages,
-                                                                 packages=self.packages)
+        return fill(self.templates["variants-document.tex.j2"],
+                    {"pages": pages, "packages": self.packages})
 
     def moodle(self, contexts: list[dict]) -> str:
-        from .moodle import bank
-
-        return bank(self.templates["moodle.xml.j2"], self.plan.problem.name, contexts)
-
-
-def _template(env, name: str):
-    import jinja2
-
-    from ..errors import RenderError
-
-    try:
-        return env.get_template(name)
-    except jinja2.TemplateError as error:
-        raise RenderError(f"template {name}: {error}") from None
-
-
+        return fill(self.templates["moodle.xml.j2"],
+                    {"category": self.plan.problem.name, "questions": contexts})
 
 
 @dataclass

@@ -1,0 +1,84 @@
+"""A solved problem's sheet as a string or files: ``render_solution``, ``write_solution``, and
+what a Solution shows in Jupyter."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from ..errors import OutputError, RenderError
+from ..output import output_dir, write_atomic
+from .renderer import SheetRenderer
+
+FORMATS = ("tex", "pdf", "html")
+
+
+def jupyter(solution, kind: str) -> str:
+    """What a Solution shows in Jupyter: 'html' (the page), 'markdown' or 'latex'."""
+    renderer = getattr(solution, "_sheet_renderer", None)
+    if renderer is None:
+        renderer = solution._sheet_renderer = SheetRenderer(solution.graph)
+    arguments = _arguments(solution, None, None)
+    if kind == "html":
+        return renderer.html(**arguments)
+    return renderer.jupyter(**arguments, mode=kind)
+
+
+
+def _arguments(solution, decimals: int | None, significant: int | None) -> dict:
+    """The renderer's arguments for a solved problem: the precision asked for, else the
+    spec's (``significant`` figures, else ``digits`` decimal places)."""
+    if decimals is not None and significant is not None:
+        raise RenderError("significant: give either decimal places (digits) or "
+                          "significant figures, not both")
+    problem = solution.problem
+    if decimals is None and significant is None:
+        significant = problem.significant
+    decimals = problem.digits if decimals is None else decimals
+    return dict(values=dict(solution.values.items()),
+                carry=solution.carry(decimals, significant),
+                checks=solution.checks_dict() or None, decimals=decimals,
+                significant=significant)
+
+
+def render_solution(solution, fmt: str = "tex", decimals: int | None = None,
+                    rounding: str = "exact", user_templates=None,
+                    renderer: SheetRenderer | None = None, significant: int | None = None):
+    """The sheet of a solved problem: str for tex and html, bytes for pdf. Numbers at
+    ``decimals`` places or ``significant`` figures (default: the spec's)."""
+    if fmt not in FORMATS:
+        raise RenderError(f"format: expected one of {', '.join(FORMATS)}, got '{fmt}'")
+    renderer = renderer or SheetRenderer(solution.graph, user_templates)
+    arguments = dict(_arguments(solution, decimals, significant), rounding=rounding)
+    if fmt == "html":
+        return renderer.html(**arguments)
+    tex = renderer.tex(**arguments)
+    return tex if fmt == "tex" else _pdf(tex)
+
+
+def write_solution(solution, spec_path, fmt: str = "tex", output=None, force: bool = False,
+                   decimals: int | None = None, rounding: str = "exact",
+                   user_templates=None, significant: int | None = None) -> list[Path]:
+    """Write output/<spec stem>/solution.<fmt> (and the .tex beside a .pdf); an existing
+    file with other content is kept unless ``force``. Returns the paths written."""
+    if fmt not in FORMATS:
+        raise RenderError(f"format: expected one of {', '.join(FORMATS)}, got '{fmt}'")
+    folder = Path(output) if output is not None else output_dir(spec_path)
+    source = "html" if fmt == "html" else "tex"
+    text = render_solution(solution, source, decimals, rounding, user_templates,
+                           significant=significant)
+    jobs = [(folder / f"solution.{source}", text.encode())]
+    if fmt == "pdf":
+        jobs.append((folder / "solution.pdf", _pdf(text)))
+    for path, data in jobs:
+        if path.exists() and not force and path.read_bytes() != data:
+            raise OutputError(f"{path}: exists with other content (use --force to replace it)")
+    return [write_atomic(path, data) for path, data in jobs]
+
+
+def _pdf(tex: str) -> bytes:
+    """The PDF of a LaTeX document (pdflatex without shell escape, see symprop.tex)."""
+    from ..tex import build_pdf
+
+    with tempfile.TemporaryDirectory(prefix="symprop-sheet-") as folder:
+        return build_pdf(tex, Path(folder) / "solution.pdf").read_bytes()
