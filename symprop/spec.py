@@ -67,6 +67,7 @@ class Problem:
     description: str = ""
     variants: dict = field(default_factory=dict, compare=False)
     source: str = ""
+    origin: Source | None = field(default=None, compare=False, repr=False)  # marks, for errors
 
     @property
     def depth(self) -> int:
@@ -117,12 +118,12 @@ class Problem:
 
 def load(path, max_parameters: int | None = None) -> Problem:
     """Read and validate a spec file (``max_parameters`` None: the default limit)."""
-    return _Reader(read_file(path), max_parameters).problem(Path(path).stem)
+    return Reader(read_file(path), max_parameters).problem(Path(path).stem)
 
 
 def loads(text: str, name: str = "spec", max_parameters: int | None = None) -> Problem:
     """Read and validate spec text."""
-    return _Reader(read_text(text, name), max_parameters).problem(name)
+    return Reader(read_text(text, name), max_parameters).problem(name)
 
 
 def suggest(word: str, choices) -> str:
@@ -130,14 +131,16 @@ def suggest(word: str, choices) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-class _Reader:
-    """Validates a Source field by field; every error names its path and place."""
+class Reader:
+    """Validates a Source field by field; every error names its path and place. ``prefix``
+    is the path of the part being read (('variants',) for the variants block)."""
 
-    def __init__(self, source: Source, max_parameters: int | None = None):
-        self.source = source
+    def __init__(self, source: Source, max_parameters: int | None = None, prefix: tuple = ()):
+        self.source, self.prefix = source, prefix
         self.max_parameters = max_parameters or MAX_PARAMETERS
 
     def fail(self, path: tuple, expected: str, got: str | None = None):
+        path = (*self.prefix, *path)
         raise SpecError(path_text(path), expected, got, self.source.where(path))
 
     def show(self, value) -> str:
@@ -251,7 +254,7 @@ class _Reader:
             learning_rate=rate, steps=steps, relu_derivative_at_zero=relu0, names=names,
             digits=self.integer(root.get("digits", Number("4")), ("digits",), 0, 30),
             significant=self.significant(root),
-            variants=variants, source=self.source.name)
+            variants=variants, source=self.source.name, origin=self.source)
         frozen = self.frozen(root.get("frozen", []), problem)
         return Problem(**{**problem.__dict__, "frozen": frozen})
 

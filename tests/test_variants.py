@@ -436,8 +436,8 @@ def test_a_rational_loss_before_and_an_irrational_one_after(tmp_path):
     assert type(variant.values[plan.program.index["next.loss"]]) is not Fraction
     make(spec, 2, 1, output=tmp_path, jobs=1)
     key = json.loads((tmp_path / "exact-loss" / "variants" / "001" / "key.json").read_text())
-    assert key["answers"][0] == {"name": "loss", "value": "0.1250", "tolerance": "0.0005",
-                                 "exact": "1/8", "float": 0.125}
+    assert key["answers"][0] == {"name": "loss", "symbol": r"\mathcal{L}", "value": "0.1250",
+                                 "tolerance": "0.0005", "exact": "1/8", "float": 0.125}
 
 
 @pytest.mark.tex

@@ -79,6 +79,7 @@ class _Local:
                  order: float):
         self.formula, self.symbols, self.parents = formula, symbols, parents
         self.name, self.order, self.exact = name, order, None
+        self.symbol: str | None = None  # LaTeX, printed when a claim first needs it
         self.names = {symbol: f"p{k}" for k, symbol in enumerate(symbols)}
         source = {0: (python_source(formula, self.names), len(parents))}
         self.exact_fn = _compile(source, EXACT_KIT)[0]
@@ -147,6 +148,7 @@ class Checker:
         self._numbers: dict[str, tuple] = {}
         self._resolved: dict[str, tuple] = {}
         self._memo: dict[tuple, bool] = {}
+        self._symbols: dict[int, str] = {}
         self._prepare_mistakes()
 
     # names --------------------------------------------------------------------------
@@ -189,6 +191,25 @@ class Checker:
         if found.exact is None:  # e.g. log(0) or 1/0 at the exact values
             return ("undefined", None)
         return ("expression", found)
+
+    def symbol(self, i: int) -> str:
+        """Node i's name in the sheets' notation (LaTeX)."""
+        found = self._symbols.get(i)
+        if found is None:
+            found = self._symbols[i] = self.printer.doprint(
+                self.graph.nodes[self.program.names[i]].symbol)
+        return found
+
+    def expression_symbol(self, e: _Local) -> str:
+        """A claimed sub-expression in the sheets' notation (LaTeX)."""
+        if e.symbol is None:
+            e.symbol = self.printer.doprint(e.formula)
+        return e.symbol
+
+    @functools.cached_property
+    def printer(self):
+        from ..latex import SheetPrinter
+        return SheetPrinter(self.graph)
 
     def local(self, formula, parents: tuple[int, ...], name: str, order: float) -> _Local:
         symbols = [self.graph.nodes[self.program.names[p]].symbol for p in parents]

@@ -20,6 +20,7 @@ class Verdict:
     verdict: str
     name: str = ""  # canonical node name or canonical sub-expression text
     kind: str = "node"  # node | expression
+    symbol: str | None = None  # LaTeX, in the notation of the sheets (symprop.latex)
     where: str = ""
     decimals: int = 0
     expected: str | None = None  # the exact value rounded to the claim's decimals

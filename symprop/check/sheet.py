@@ -104,7 +104,7 @@ class Sheet:
         for claim in self.raw:
             kind, target = c.resolve(claim.name)
             if kind in ("unknown", "undefined"):
-                record = Verdict(claim.name, claim.text, "unknown", claim.name, "node",
+                record = Verdict(claim.name, claim.text, "unknown", claim.name, "node", None,
                                  claim.where, decimals_in(claim.text), suggestion=target,
                                  order=math.inf)
                 if kind == "undefined":
@@ -140,8 +140,8 @@ class Sheet:
         c = self.c
         value, places, _ = self.node_claims[i]
         name = c.program.names[i]
-        record = Verdict(claim.name, claim.text, "correct", name, "node", claim.where, places,
-                         order=i)
+        record = Verdict(claim.name, claim.text, "correct", name, "node", c.symbol(i),
+                         claim.where, places, order=i)
         # the fast path: the exactly rounded figure, compared as text
         if claim.text.lstrip("+") == c.correct_text(i, places):
             record.expected = record.claimed
@@ -161,7 +161,7 @@ class Sheet:
     def expression(self, e: _Local, claim: RawClaim) -> Verdict:
         value, places, _ = self.c.number(claim.text)
         record = Verdict(claim.name, claim.text, "correct", e.name, "expression",
-                         claim.where, places, order=e.order)
+                         self.c.expression_symbol(e), claim.where, places, order=e.order)
         self.judge(record, value, e.exact, e, ("expression", e.name))
         if record.verdict == "carried":
             roots = frozenset().union(*(self.roots(q) for q in e.parents))

@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..activations import ACTIVATIONS
-from ..decimals import decimal_text, parse_decimal
-from ..errors import SpecError
+from ..decimals import decimal_text
 from ..losses import LOSSES
-from ..source import path_text
-from ..spec import Problem, suggest
+from ..source import Source
+from ..spec import Problem, Reader, suggest
 
 KEYS = ("vary", "ask", "tolerance", "decimals", "nice", "preactivation",
         "allow_zero_gradient", "max_tries")
@@ -66,37 +65,14 @@ class Rules:
         }
 
 
-class _Reader:
-    """Validates the spec's ``variants:`` block; every error names its field path."""
+class _Reader(Reader):
+    """Validates the spec's ``variants:`` block with the spec's own reader: every error
+    names its field path (``variants.vary.W1``) and its file, line and column."""
 
     def __init__(self, problem: Problem, graph):
+        source = problem.origin or Source(problem.source, None)
+        super().__init__(source, prefix=("variants",))
         self.problem, self.graph = problem, graph
-
-    def fail(self, path: tuple, expected: str, got: str | None = None):
-        raise SpecError(path_text(("variants", *path)), expected, got, self.problem.source)
-
-    def number(self, raw, path: tuple) -> Fraction:
-        if isinstance(raw, bool) or not isinstance(raw, str):
-            self.fail(path, "a number", _show(raw))
-        try:
-            return parse_decimal(raw)
-        except ValueError:
-            self.fail(path, "a number", _show(raw))
-
-    def integer(self, raw, path: tuple, low: int, high: int) -> int:
-        value = self.number(raw, path)
-        if value.denominator != 1 or not low <= value <= high:
-            self.fail(path, f"a whole number from {low:,} to {high:,}", _show(raw))
-        return int(value)
-
-    def mapping(self, raw, path: tuple, keys) -> dict:
-        if not isinstance(raw, dict):
-            self.fail(path, "a mapping", _show(raw))
-        for key in raw:
-            if keys is not None and key not in keys:
-                self.fail((*path, key), f"a known key ({', '.join(keys)})",
-                          f"'{key}'{suggest(key, keys)}")
-        return raw
 
     # the block ---------------------------------------------------------------------------
     def rules(self, max_tries: int | None) -> Rules:
@@ -237,14 +213,14 @@ class _Reader:
 
     def list(self, raw, path: tuple) -> list:
         if not isinstance(raw, list):
-            self.fail(path, "a list", _show(raw))
+            self.fail(path, "a list", self.show(raw))
         return raw
 
     def quantities(self, item, path: tuple) -> list[str]:
         """Canonical nodes for an asked name: a node, an alias, a family or a group."""
         graph = self.graph
         if not isinstance(item, str):
-            self.fail(path, "a quantity name", _show(item))
+            self.fail(path, "a quantity name", self.show(item))
         item = item.replace(" ", "")
         if item == "gradients":
             return [n.name for n in graph.stage("gradient")
@@ -352,16 +328,6 @@ class _Reader:
             if match and int(match[1]) in zero_inputs:
                 allowed.add(node.name)
         return frozenset(allowed)
-
-
-def _show(value) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return f"boolean {str(value).lower()}"
-    if isinstance(value, str):
-        return repr(value if len(value) <= 40 else value[:37] + "...")
-    return "a list" if isinstance(value, list) else "a mapping"
 
 
 def read_rules(problem: Problem, graph, max_tries: int | None = None) -> Rules:

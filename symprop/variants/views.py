@@ -34,14 +34,15 @@ def exponentials(plan: Plan, variant: Variant) -> list[dict]:
     return out
 
 
-def key_of(plan: Plan, variant: Variant) -> dict:
-    """The answer key of one variant: every asked quantity, rounded and exact."""
+def key_of(plan: Plan, variant: Variant, symbols: dict | None = None) -> dict:
+    """The answer key of one variant: every asked quantity, rounded and exact, with its
+    LaTeX symbol in the sheets' notation (``symbols``: Views.tex)."""
     rules, names = plan.rules, plan.program.names
     answers = []
     for i in plan.asked:
         value = variant.values[i]
         answers.append({
-            "name": names[i],
+            "name": names[i], "symbol": symbols[names[i]] if symbols else None,
             "value": fixed_text(value, rules.decimals),
             "tolerance": plan.tolerance_texts[names[i]],
             "exact": (str(value) if value.denominator != 1 else str(value.numerator))
@@ -155,7 +156,7 @@ class Rendered:
 
 
 def render(plan: Plan, views: Views, variant: Variant) -> Rendered:
-    key = key_of(plan, variant)
+    key = key_of(plan, variant, views.tex)
     context = views.context(variant, key)
     return Rendered(variant, key, context, views.question(context),
                     views.solution(variant, context))
