@@ -213,3 +213,32 @@ def reachable(function, box: tuple, target: tuple[float, float], slopes=None) ->
         stack.append(current[:k] + ((current[k][0], split),) + current[k + 1:])
         stack.append(current[:k] + ((split, current[k][1]),) + current[k + 1:])
     return False
+
+
+def span(function, box: tuple, slopes=None, budget: int = 64) -> tuple[float, float]:
+    """An enclosure of {f(x) : x in box}: exact up to outward rounding on every part of
+    the box where f is monotone in each variable (two corners, as ``reachable`` decides),
+    the box split in halves elsewhere; past ``budget`` parts, interval arithmetic encloses
+    what is left (an overestimate of at most that part's width)."""
+    low, high = _INF, -_INF
+    stack = [box]
+    while stack:
+        current = stack.pop()
+        k = None
+        if slopes is not None:
+            exact, k = _monotone_range(function, slopes, current)
+            if exact is not None:
+                low, high = min(low, exact[0]), max(high, exact[1])
+                continue
+        widths = [b[1] - b[0] for b in current]
+        if k is None and widths:
+            k = max(range(len(widths)), key=widths.__getitem__)
+        budget -= 1
+        if k is None or budget <= 0 or not widths[k] > 0 or not math.isfinite(widths[k]):
+            lo, hi = function(*current)
+            low, high = min(low, lo), max(high, hi)
+            continue
+        split = (current[k][0] + current[k][1]) / 2
+        stack.append(current[:k] + ((current[k][0], split),) + current[k + 1:])
+        stack.append(current[:k] + ((split, current[k][1]),) + current[k + 1:])
+    return low, high
