@@ -62,11 +62,17 @@ class Marking:
             raise AssertionError("the checker's graph differs from the plan's")
         self.plan = plan
         self.locals = {i: checker.locals[i] for i in plan.asked}
+        # a formula in which every parent occurs once (most of a network's: z, δ, ∂L/∂θ,
+        # the update) has its exact range from one interval evaluation; the others (a(1−a),
+        # softmax) go through ``span``, which splits where monotonicity does not hold
+        self.single_use = {i: all(f.formula.count(s) <= 1 for s in f.symbols)
+                           for i, f in self.locals.items()}
         self.computed = [f is not None for f in plan.program.functions]
         self.decimals = plan.rules.decimals
         self.scale = 10**self.decimals
+        self.slack = 1e-3 / self.scale  # a thousandth of a unit: no figure turns on it
         self.tolerance_texts = plan.tolerance_texts
-        self.tolerances = {name: (t * self.scale, max(self.decimals, _places(t)))
+        self.tolerances = {name: (_whole(t * self.scale), max(self.decimals, _places(t)))
                            for name, t in plan.rules.tolerance.items()}
 
     def marks(self, variant: Variant) -> list[Mark]:
@@ -90,9 +96,9 @@ class Marking:
             low, high = self.accepted(i, values, carried, figure)
             low, high = min(low, r, r if c is None else c), max(high, r, r if c is None else c)
             tolerance, places = self.tolerances[name]  # in units, and its text's places
-            value = fixed_text(Fraction(r, self.scale), d)
+            value = self.text(r, d)
             answers = [(value, self.tolerance_texts[name])]
-            lowest, highest = r - tolerance, r + tolerance
+            lowest, highest = r - tolerance, r + tolerance  # int when T is whole units
             if low <= lowest or high >= highest:  # past (or on) the instructor's bounds
                 centre, half = Fraction(low + high, 2), Fraction(high - low + 1, 2)
                 answers.append((self.text(centre, d + 1), self.text(half, d + 1)))
@@ -106,6 +112,10 @@ class Marking:
 
     def text(self, units, places: int) -> str:
         """A number of units (an integer, or a Fraction of them) as fixed decimals."""
+        if type(units) is int and places == self.decimals:
+            digits = str(abs(units)).rjust(places + 1, "0")
+            sign = "-" if units < 0 else ""
+            return f"{sign}{digits[:-places]}.{digits[-places:]}" if places else sign + digits
         return fixed_text(Fraction(units, self.scale), places)
 
     def accepted(self, i: int, values: list, carried: list, figure) -> tuple[int, int]:
@@ -123,7 +133,10 @@ class Marking:
                 c = _units(carried[p], d)
                 low, high = min(low, c), max(high, c)
             box.append(_cells(low, high, scale))
-        lo, hi = span(local.interval_fn, tuple(box), local.slopes)
+        if self.single_use[i]:
+            lo, hi = local.interval_fn(*box)
+        else:
+            lo, hi = span(local.interval_fn, tuple(box), local.slopes, self.slack)
         if not (isfinite(lo) and isfinite(hi)):
             r = figure(i)
             return r, r
@@ -136,6 +149,10 @@ def _units(value, places: int) -> int:
     """round(value, places) half up, in units of 10⁻ᵖˡᵃᶜᵉˢ."""
     units, negative = scaled(value, places)
     return -units if negative else units
+
+
+def _whole(units: Fraction) -> int | Fraction:
+    return units.numerator if units.denominator == 1 else units
 
 
 def _places(value: Fraction) -> int:

@@ -58,7 +58,6 @@ class Views:
     def __init__(self, plan: Plan, user_templates=None, formats=("moodle",)):
         from ..render import load
         from ..sheets import SheetRenderer
-        from .moodle import cloze_escape
 
         self.plan = plan
         self.formats = tuple(formats)
@@ -71,7 +70,6 @@ class Views:
         self.packages = list(dict.fromkeys(("amsmath", "amssymb", "booktabs",
                                             *SheetRenderer.PREAMBLE_PACKAGES)))
         self.tex = self.sheet.symbols  # the sheet's notation, for every view of a variant
-        self.tex_cloze = {name: cloze_escape(tex) for name, tex in self.tex.items()}
         printer = self.sheet.printer
         self.static = {
             "problem": {"name": problem.name, "description": problem.description},
@@ -123,9 +121,7 @@ class Views:
                     for ex in graph.examples]
         label = self.label(variant.number)
         values = dict(zip(plan.program.names, variant.values, strict=True))
-        answers = [{**answer, "tex": self.tex[answer["name"]],
-                    "tex_cloze": self.tex_cloze[answer["name"]]}
-                   for answer in key["answers"]]
+        answers = [{**answer, "tex": self.tex[answer["name"]]} for answer in key["answers"]]
         return {**self.static, "parameters": parameters, "examples": examples,
                 "lr": given.get("lr"), "exponentials": plan.exponential_table(variant.values),
                 "network": self.sheet.network(values, plan.rules.decimals),
