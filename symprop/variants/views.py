@@ -13,11 +13,13 @@ from fractions import Fraction
 from ..decimals import decimal_text, fixed_text
 from ..losses import LOSSES
 from ..render import fill
+from . import diagram
 from .marking import Marking
 from .plan import Plan, Variant
 
 FORMATS = ("moodle", "qti", "prairielearn")  # `symprop variants --format`
 FEEDBACK_FORMATS = ("moodle", "qti")  # the formats that carry the worked solution as HTML
+DIAGRAM_BOX = r"\usebox{\symnetwork}"  # a page that lays its numbers over the picture
 
 
 def key_of(plan: Plan, variant: Variant, symbols: dict | None = None,
@@ -67,8 +69,9 @@ class Views:
         graph, problem = plan.graph, plan.problem
         self.sheet = SheetRenderer(graph, user_templates)  # prepared once per graph
         self.user_templates = user_templates
-        self.packages = list(dict.fromkeys(("amsmath", "amssymb", "booktabs",
+        self.packages = list(dict.fromkeys(("amsmath", "amssymb", "booktabs", "graphicx",
                                             *SheetRenderer.PREAMBLE_PACKAGES)))
+        self.diagram = None  # the picture without numbers (symprop.variants.diagram)
         self.tex = self.sheet.symbols  # the sheet's notation, for every view of a variant
         printer = self.sheet.printer
         self.static = {
@@ -121,10 +124,14 @@ class Views:
                     for ex in graph.examples]
         label = self.label(variant.number)
         values = dict(zip(plan.program.names, variant.values, strict=True))
+        network = self.sheet.network(values, plan.rules.decimals)
+        if self.diagram is None:
+            self.diagram = diagram.geometry(network)
         answers = [{**answer, "tex": self.tex[answer["name"]]} for answer in key["answers"]]
         return {**self.static, "parameters": parameters, "examples": examples,
                 "lr": given.get("lr"), "exponentials": plan.exponential_table(variant.values),
-                "network": self.sheet.network(values, plan.rules.decimals),
+                "network": network, "diagram": self.diagram,
+                "diagram_texts": diagram.texts(network),
                 "ask": answers, "answers": answers,
                 "variant": {"number": variant.number, "label": label,
                             "idnumber": f"{problem.name}-{label}",
@@ -200,8 +207,12 @@ class Views:
                         "spawn_key": list(variant.spawn_key), "draw": variant.draw}})
 
     def document(self, pages: list[str]) -> str:
+        """A LaTeX document around pages; with question pages, it draws their picture
+        without numbers once (the pages lay their numbers over it)."""
+        drawn = any(DIAGRAM_BOX in page for page in pages)
         return fill(self.templates["variants-document.tex.j2"],
-                    {"pages": pages, "packages": self.packages})
+                    {"pages": pages, "packages": self.packages,
+                     "diagram": self.diagram if drawn else None})
 
     def moodle(self, rendered: list[Rendered]) -> str:
         return fill(self.templates["moodle.xml.j2"],
