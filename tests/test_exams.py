@@ -134,7 +134,7 @@ def test_no_question_shows_an_asked_value(exam):
         assert item.context["exponentials"] == []
         question = questions[item.variant.number]
         assert "calculator" in question and "calculator" in item.statement
-        assert "tikzpicture" in question  # the diagram, with the givens as its labels
+        assert r"\usebox{\symnetwork}" in question  # the diagram, its givens laid over it
     assert_no_leaks(plan, rendered[:200],
                     lambda item: [questions[item.variant.number], item.statement])
 

@@ -71,7 +71,10 @@ class Views:
         self.user_templates = user_templates
         self.packages = list(dict.fromkeys(("amsmath", "amssymb", "booktabs", "graphicx",
                                             *SheetRenderer.PREAMBLE_PACKAGES)))
-        self.diagram = None  # the picture without numbers (symprop.variants.diagram)
+        givens = {plan.program.names[i]: v for i, v in zip(plan.program.givens, plan.base,
+                                                           strict=True)}
+        # the picture without numbers (symprop.variants.diagram), the same for every draw
+        self.diagram = diagram.geometry(self.sheet.network(givens, plan.rules.decimals))
         self.tex = self.sheet.symbols  # the sheet's notation, for every view of a variant
         printer = self.sheet.printer
         self.static = {
@@ -125,8 +128,6 @@ class Views:
         label = self.label(variant.number)
         values = dict(zip(plan.program.names, variant.values, strict=True))
         network = self.sheet.network(values, plan.rules.decimals)
-        if self.diagram is None:
-            self.diagram = diagram.geometry(network)
         answers = [{**answer, "tex": self.tex[answer["name"]]} for answer in key["answers"]]
         return {**self.static, "parameters": parameters, "examples": examples,
                 "lr": given.get("lr"), "exponentials": plan.exponential_table(variant.values),
