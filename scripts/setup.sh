@@ -33,4 +33,19 @@ fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extras"
+if [ -n "$extras" ]; then
+  # the published IMS QTI 1.2.1 DTD, for tests/test_exams.py: the pyslet sdist on PyPI ships
+  # it among its test data (fetched by name, unpacked, only the DTD kept)
+  dtd=.venv/share/qti/ims_qtiasiv1p2p1.dtd
+  if [ ! -f "$dtd" ]; then
+    work="$(mktemp -d)"
+    .venv/bin/python -m pip download -q --disable-pip-version-check --no-deps --no-binary :all: \
+      -d "$work" pyslet==0.7.20170805
+    tar -xzf "$work"/pyslet-0.7.20170805.tar.gz -C "$work" \
+      pyslet-0.7.20170805/unittests/data_imsqtiv1p2p1/ims_qtiasiv1p2p1.dtd
+    mkdir -p "$(dirname "$dtd")"
+    cp "$work"/pyslet-0.7.20170805/unittests/data_imsqtiv1p2p1/ims_qtiasiv1p2p1.dtd "$dtd"
+    rm -rf "$work"
+  fi
+fi
 echo "setup: ready (.venv/bin/symprop)" >&2

@@ -15,16 +15,18 @@ from ..source import Source
 from ..spec import Problem, Reader, suggest
 
 KEYS = ("vary", "ask", "tolerance", "decimals", "nice", "preactivation",
-        "allow_zero_gradient", "max_tries")
+        "allow_zero_gradient", "max_tries", "exponentials")
+EXPONENTIALS = ("table", "calculator")  # how a student gets e^t (see Plan.exponential_table)
 GRID_KEYS = ("low", "high", "step", "values", "exclude")
 RULES = ("targets", "undefined", "nice", "relu_zero", "preactivation", "zero_gradient",
-         "loss_decrease", "duplicate")
+         "loss_decrease", "leak", "duplicate")
 RULE_FIELDS = {"duplicate": "variants.vary", "undefined": "variants.vary",
                "targets": "variants.vary",
                "nice": "variants.nice", "relu_zero": "variants.vary",
                "preactivation": "variants.preactivation",
                "zero_gradient": "variants.allow_zero_gradient",
-               "loss_decrease": "variants.vary or learning_rate"}
+               "loss_decrease": "variants.vary or learning_rate",
+               "leak": "variants.exponentials (calculator)"}
 DEFAULT_GRID = {"low": "-1", "high": "1", "step": "0.1"}  # every trained parameter
 DEFAULT_STEP = Fraction(1, 10)
 MAX_TRIES = 10_000
@@ -49,6 +51,7 @@ class Rules:
     preactivation: tuple[Fraction, Fraction] | None
     allowed_zero: frozenset[str]  # gradients that may be 0 (allowed, or 0 by construction)
     max_tries: int
+    exponentials: str = "calculator"  # "table": each question lists the e^t it needs
 
     def to_dict(self) -> dict:
         return {
@@ -61,6 +64,7 @@ class Rules:
              "high": decimal_text(self.preactivation[1])},
             "allow_zero_gradient": sorted(self.allowed_zero),
             "max_tries": self.max_tries,
+            "exponentials": self.exponentials,
             "order": list(RULES),
         }
 
@@ -91,7 +95,26 @@ class _Reader(Reader):
                      preactivation=self.preactivation(raw.get("preactivation")),
                      allowed_zero=self.allowed_zero(raw.get("allow_zero_gradient", False),
                                                     vary),
-                     max_tries=tries)
+                     max_tries=tries,
+                     exponentials=self.exponentials(raw.get("exponentials"), ask))
+
+    def exponentials(self, raw, ask: tuple[str, ...]) -> str:
+        """'table' (each question lists e^t for its own arguments t = factor·z) unless a
+        pre-activation z of an exponential layer is asked, whose value the table would show:
+        then, or when written so, 'calculator' (the sheet says one is allowed). Any other
+        table entry that happens to show an asked value is caught per draw (rule 'leak')."""
+        leaking = [name for name in ask if self.graph.nodes[name].label.kind == "z"
+                   and ACTIVATIONS[self.problem.layers[
+                       self.graph.nodes[name].label.layer].activation].exponent is not None]
+        if raw is None:
+            return "calculator" if leaking else "table"
+        if raw not in EXPONENTIALS:
+            self.fail(("exponentials",), f"one of {', '.join(EXPONENTIALS)}",
+                      f"{self.show(raw)}{suggest(str(raw), EXPONENTIALS)}")
+        if raw == "table" and leaking:
+            self.fail(("exponentials",), "calculator when a pre-activation is asked "
+                      f"(the table's e^{{…}} would show {leaking[0]})", "table")
+        return raw
 
     def nice(self, raw) -> int | None:
         if raw is None:

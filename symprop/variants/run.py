@@ -87,8 +87,10 @@ def prepare_folder(folder, identity: str, force: bool) -> None:
 
 
 def write(plan: Plan, views: Views, rendered: list[Rendered], folder, *, seed: int,
-          identity: str, spec_name: str, tally: Tally, pdf: bool = False) -> list:
-    """Every file of the run, atomically; the manifest last."""
+          identity: str, spec_name: str, tally: Tally, pdf: bool = False,
+          spec_bytes: bytes = b"") -> list:
+    """Every file of the run, atomically; the manifest last. ``views.formats`` says which
+    learning-platform files to write (moodle.xml, qti.zip, prairielearn/)."""
     import shutil
     from concurrent.futures import ThreadPoolExecutor
     from pathlib import Path
@@ -105,8 +107,10 @@ def write(plan: Plan, views: Views, rendered: list[Rendered], folder, *, seed: i
         jobs.append((folder / label / "question.tex", views.document([item.question])))
         jobs.append((folder / label / "solution.tex", views.document([item.solution])))
         jobs.append((folder / label / "key.json", _json(item.key)))
+        jobs.append((folder / label / "spec.yaml",
+                     views.spec(item.variant, item.key, spec_name, seed)))
     jobs.append((folder / "key.csv", key_csv(plan, rendered)))
-    jobs.append((folder / "moodle.xml", views.moodle([item.context for item in rendered])))
+    jobs += format_files(plan, views, rendered, folder, seed, spec_bytes)
     with ThreadPoolExecutor(WRITERS) as pool:
         for future in [pool.submit(write_atomic, path, data) for path, data in jobs]:
             future.result()
@@ -148,6 +152,22 @@ def write(plan: Plan, views: Views, rendered: list[Rendered], folder, *, seed: i
     return files
 
 
+def format_files(plan: Plan, views: Views, rendered: list[Rendered], folder, seed: int,
+                 spec_bytes: bytes) -> list:
+    """(path, data) of the learning-platform files that ``views.formats`` names."""
+    from . import prairielearn, qti
+
+    out = []
+    if "moodle" in views.formats:
+        out.append((folder / "moodle.xml", views.moodle(rendered)))
+    if "qti" in views.formats:
+        out.append((folder / "qti.zip", qti.package(views, rendered)))
+    if "prairielearn" in views.formats:
+        out += [(folder / "prairielearn" / path, data)
+                for path, data in prairielearn.files(plan, views, spec_bytes, seed)]
+    return out
+
+
 def _json(data) -> str:
     import json
 
@@ -156,11 +176,12 @@ def _json(data) -> str:
 
 def make(spec, count: int, seed: int, *, output=None, pdf: bool = False, force: bool = False,
          max_tries: int | None = None, user_templates=None, progress=None, jobs: int = 0,
-         max_parameters: int | None = None):
+         max_parameters: int | None = None, formats=("moodle",)):
     """``symprop variants``: draw, render and write ``count`` variants of ``spec``.
 
     Returns the folder. ``progress(k)`` is called as variants are drawn; ``jobs`` processes
-    draw and render them (0: one per CPU)."""
+    draw and render them (0: one per CPU); ``formats``: which of moodle, qti, prairielearn
+    to write."""
     import os
     from pathlib import Path
 
@@ -172,12 +193,27 @@ def make(spec, count: int, seed: int, *, output=None, pdf: bool = False, force: 
     jobs = jobs or os.cpu_count() or 1
     problem = load(spec, max_parameters)
     plan = Plan(problem, max_tries)
-    views = Views(plan, user_templates)
+    views = Views(plan, user_templates, check_formats(formats))
     views.width = max(3, len(str(count)))
     folder = output_dir(spec, output) / "variants"
-    identity = run_id(Path(spec).read_bytes(), count, seed, max_tries)
+    spec_bytes = Path(spec).read_bytes()
+    identity = run_id(spec_bytes, count, seed, max_tries)
     prepare_folder(folder, identity, force)
     rendered, tally = plan.generate(count, seed, progress, jobs, views)
     write(plan, views, rendered, folder, seed=seed, identity=identity,
-          spec_name=Path(spec).name, tally=tally, pdf=pdf)
+          spec_name=Path(spec).name, tally=tally, pdf=pdf, spec_bytes=spec_bytes)
     return folder
+
+
+def check_formats(formats) -> tuple[str, ...]:
+    """The platform formats, in order, each once; an unknown one is bad input."""
+    from ..errors import SpecError
+    from .views import FORMATS
+
+    out = []
+    for name in formats:
+        if name not in FORMATS:
+            raise SpecError("--format", f"one or more of {', '.join(FORMATS)}", repr(name))
+        if name not in out:
+            out.append(name)
+    return tuple(out)
