@@ -46,14 +46,22 @@ class SheetRenderer:
         self._line_order: dict[tuple, list[str]] = {}
 
     # rendering ---------------------------------------------------------------------
+    def numbers(self, values, carry=None, decimals: int = 4, rounding: str = "exact",
+                significant: int | None = None) -> Render:
+        """One sheet's numbers, computed as they are first asked for and kept: pass it as
+        ``numbers=`` to ``tex`` and ``context`` when one sheet is shown in two views (the
+        variants' solution page and their platforms' feedback)."""
+        check_options(carry, rounding)
+        return Render(self, values, carry, decimals, rounding, significant=significant)
+
     def context(self, values, carry=None, checks=None, decimals: int = 4,
                 rounding: str = "exact", diagram: bool = True,
-                significant: int | None = None) -> dict:
+                significant: int | None = None, numbers: Render | None = None) -> dict:
         """Everything the templates need, as LaTeX strings and formatted numbers: at
         ``decimals`` places, or at ``significant`` figures when that is given."""
-        check_options(carry, rounding)
-        return Render(self, values, carry, decimals, rounding,
-                       significant=significant).context(checks, diagram)
+        numbers = numbers or self.numbers(values, carry, decimals, rounding, significant)
+        numbers.notes, numbers.line_order = 0, []  # a fresh walk of the same numbers
+        return numbers.context(checks, diagram)
 
     def network(self, values, decimals: int = 4) -> dict:
         """The network diagram's context alone (network.tex.j2), for other sheets."""
@@ -61,7 +69,7 @@ class SheetRenderer:
 
     def tex(self, values, carry=None, checks=None, decimals: int = 4,
             rounding: str = "exact", standalone: bool = True, diagram: bool = True,
-            significant: int | None = None) -> str:
+            significant: int | None = None, numbers: Render | None = None) -> str:
         """The sheet as LaTeX: a whole document, or only its body (``standalone=False``);
         ``diagram=False`` leaves out the network diagram (when another sheet carries it).
 
@@ -70,9 +78,8 @@ class SheetRenderer:
         if checks or not self.fast:
             return self._render_tex(self.context(values, carry, checks, decimals, rounding,
                                                  diagram, significant), standalone)
-        check_options(carry, rounding)
         options = (decimals, significant, rounding, standalone, diagram, carry is None)
-        render = Render(self, values, carry, decimals, rounding, significant=significant)
+        render = numbers or self.numbers(values, carry, decimals, rounding, significant)
         forms = self._skeletons.get(options)
         if forms is not None:
             texts, recipes = None, None

@@ -147,20 +147,26 @@ class Views:
         """The question as HTML with MathJax maths (Moodle, QTI, PrairieLearn)."""
         return fill(self.templates["question.html.j2"], context)
 
-    def solution(self, variant: Variant, context: dict) -> str:
+    def numbers(self, variant: Variant):
+        """The variant's sheet numbers, shared by its solution page and its feedback."""
+        values = dict(zip(self.plan.program.names, variant.values, strict=True))
+        return self.sheet.numbers(values, decimals=self.plan.rules.decimals)
+
+    def solution(self, variant: Variant, context: dict, numbers=None) -> str:
         """The worked solution as a page body (one page range of solutions.pdf): the
         solution-sheet renderer's body for this variant's values, and its answer key."""
-        names = self.plan.program.names
-        values = dict(zip(names, variant.values, strict=True))
-        sheet = self.sheet.tex(values, decimals=self.plan.rules.decimals, standalone=False,
-                               diagram=False)  # the question sheet carries the diagram
+        numbers = numbers or self.numbers(variant)
+        sheet = self.sheet.tex(numbers.values, decimals=self.plan.rules.decimals,
+                               standalone=False, diagram=False,  # the question carries it
+                               numbers=numbers)
         return fill(self.templates["variants-solution.tex.j2"], {**context, "sheet": sheet})
 
-    def feedback(self, variant: Variant, context: dict) -> str:
+    def feedback(self, variant: Variant, context: dict, numbers=None) -> str:
         """The worked solution as HTML with MathJax maths: the solution sheet's worked
         lines (``SheetRenderer.context``) for the platforms' feedback."""
-        values = dict(zip(self.plan.program.names, variant.values, strict=True))
-        sheet = self.sheet.context(values, decimals=self.plan.rules.decimals, diagram=False)
+        numbers = numbers or self.numbers(variant)
+        sheet = self.sheet.context(numbers.values, decimals=self.plan.rules.decimals,
+                                   diagram=False, numbers=numbers)
         return fill(self.templates["feedback.html.j2"], {**sheet, "variant": context["variant"]})
 
     def spec(self, variant: Variant, key: dict, source: str, seed: int) -> str:
@@ -248,10 +254,11 @@ def render(plan: Plan, views: Views, variant: Variant) -> Rendered:
     key = key_of(plan, variant, views.tex, marks)
     context = views.context(variant, key)
     platforms = any(f in views.formats for f in FEEDBACK_FORMATS)
+    numbers = views.numbers(variant)  # computed once for the page and the feedback
     return Rendered(variant, key, context, views.question(context),
-                    views.solution(variant, context),
+                    views.solution(variant, context, numbers),
                     views.statement(context) if platforms else "",
-                    views.feedback(variant, context) if platforms else "")
+                    views.feedback(variant, context, numbers) if platforms else "")
 
 
 def key_csv(plan: Plan, rendered: list[Rendered]) -> str:
