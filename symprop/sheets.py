@@ -23,7 +23,7 @@ import mpmath
 from markupsafe import Markup
 from sympy import exp, log, tanh
 
-from .decimals import to_fraction
+from .decimals import difference, less
 from .errors import OutputError, RenderError
 from .evaluate import EXACT_KIT, is_exact, python_source
 from .graph import Label
@@ -547,13 +547,12 @@ class _Render:
         plan = self.r.plan
         if not plan["final_loss"]:
             return None
-        return to_fraction(self.values[plan["final_loss"]]) < \
-            to_fraction(self.values[plan["steps"][0]["loss"]])
+        return less(self.values[plan["final_loss"]], self.values[plan["steps"][0]["loss"]])
 
     def _difference(self) -> str:
         plan = self.r.plan
-        return self.show(to_fraction(self.values[plan["steps"][0]["loss"]]) -
-                         to_fraction(self.values[plan["final_loss"]]))
+        return self.show(difference(self.values[plan["steps"][0]["loss"]],
+                                    self.values[plan["final_loss"]]))
 
     def show(self, value, natural: bool = False) -> str:
         """A computed value at this sheet's decimals or significant figures."""
