@@ -22,19 +22,27 @@ def corrupted(problem, node_name, factor):
     return solution
 
 
-@pytest.mark.parametrize("method_limits", [(400, 8_000), (0, 8_000), (0, 0)])
-def test_a_wrong_link_is_caught_by_every_method(monkeypatch, method_limits):
-    monkeypatch.setattr(proof, "SYMBOLIC_MAX_TREE", method_limits[0])
-    monkeypatch.setattr(proof, "COMPOSED_BUDGET", method_limits[1])
+METHODS = [((400, 8_000), "symbolic"), ((0, 8_000), "composed-at-points"),
+           ((0, 0), "projections-at-points")]
+
+
+@pytest.mark.parametrize("limits, method", METHODS)
+def test_a_wrong_link_is_caught_by_every_method(monkeypatch, limits, method):
+    monkeypatch.setattr(proof, "SYMBOLIC_MAX_TREE", limits[0])
+    monkeypatch.setattr(proof, "COMPOSED_BUDGET", limits[1])
     problem = symprop.load(EXAMPLES / "textbook-2-2-1.yaml")
     solution = corrupted(problem, "dact1[1]", Rational(101, 100))  # σ' off by 1 %
     with pytest.raises(VerificationError, match="grad"):
         solution.verify(symbolic_seconds=5)
+    # exactly the three gradients that pass through σ'(z⁽¹⁾₁) are named
+    wrong = {g.name for g in solution.proof.gradients if not g.agrees}
+    assert wrong == {"grad.W1[1,1]", "grad.W1[1,2]", "grad.b1[1]"}
+    if method == "projections-at-points":  # the projections were halved down to each one
+        assert {g.method for g in solution.proof.gradients if not g.agrees} == {
+            "forward-mode-at-points"}
 
 
-@pytest.mark.parametrize("limits, method", [((400, 8_000), "symbolic"),
-                                             ((0, 8_000), "composed-at-points"),
-                                             ((0, 0), "forward-mode-at-points")])
+@pytest.mark.parametrize("limits, method", METHODS)
 def test_each_method_proves_the_textbook_network(monkeypatch, limits, method):
     monkeypatch.setattr(proof, "SYMBOLIC_MAX_TREE", limits[0])
     monkeypatch.setattr(proof, "COMPOSED_BUDGET", limits[1])
