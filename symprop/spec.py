@@ -286,7 +286,8 @@ class _Reader:
         if quantities > limit:
             raise LimitError(
                 f"{self.source.name}: the problem has about {quantities:,} quantities "
-                f"({parameters:,} parameters, {examples:,} examples, {steps} steps); the "
+                f"({parameters:,} parameters, {examples:,} example{'s' * (examples != 1)}, "
+                f"{steps} step{'s' * (steps != 1)}); the "
                 f"limit is {limit:,} ({QUANTITIES_PER_PARAMETER} per allowed parameter, "
                 "about 2 ms each); raise it with --max-parameters")
 
