@@ -62,9 +62,10 @@ SYMBOLIC_MAX_TREE = 400  # composed-loss size above which the symbolic test is n
 # estimated seconds of the symbolic test per gradient: (size / 200)² · 0.2, measured on
 # 2 cores (size 48 → 0.03 s, 96 → 0.08 s, 216 → 0.2 s, 798 → 4 s on average)
 SYMBOLIC_COST = (200, 0.2)
-# composed-loss size × gradients to differentiate; measured on 2 cores: 4,536 → 0.8 s,
-# 11,880 → 2.8 s, 21,060 → 2.2 s, 61,000 → 72 s. Beyond the budget, projections.
-COMPOSED_BUDGET = 8_000
+# composed-loss size × gradients to differentiate. Measured on 2 cores (bench/derive.py):
+# the composed method takes 0.13 s for 9 gradients (2-2-1), 0.4 s for 15 and 1.5 s for
+# 21, where projections take 0.1 s; beyond the budget, projections.
+COMPOSED_BUDGET = 1_000
 DIRECTION_BITS = 20  # u_θ = ±[1, 2²⁰] · 2^(−exponent of ∂L/∂θ)
 
 
