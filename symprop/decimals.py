@@ -148,16 +148,23 @@ def fixed_text(value, places: int, truncated: bool = False) -> str:
 
 def leading_place(value) -> int:
     """The decimal exponent of the leading digit: 0.0172 → −2, 6 → 0, 0 → 0."""
-    if extreme(value):  # 10^(log₁₀|x|): mpmath reads the binary exponent
+    if not isinstance(value, Fraction | int) and extreme(value):  # mpmath reads the exponent
         with mpmath.workdps(40 + len(str(binary_exponent(value)))):
             return int(mpmath.floor(mpmath.log10(abs(value))))
-    exact = abs(to_fraction(value))
-    if exact == 0:
+    numerator, denominator = ratio(value)
+    numerator = abs(numerator)
+    if not numerator:
         return 0
-    place = (exact.numerator.bit_length() - exact.denominator.bit_length()) * 3 // 10
-    while Fraction(10) ** place > exact:
+    # 10^place ≤ n/d < 10^(place + 1), from the bit lengths (±1), then integer comparisons
+
+    def at_least(place: int) -> bool:  # n/d ≥ 10^place
+        return numerator >= denominator * 10**place if place >= 0 else \
+            numerator * 10**-place >= denominator
+
+    place = (numerator.bit_length() - denominator.bit_length()) * 30103 // 100000
+    while not at_least(place):
         place -= 1
-    while Fraction(10) ** (place + 1) <= exact:
+    while at_least(place + 1):
         place += 1
     return place
 
