@@ -130,3 +130,17 @@ def test_projections_name_each_wrong_gradient_of_a_larger_network():
                for name in wrong)
     assert not any(name[11:13] in ("W3", "b3") for name in wrong)
     assert set(wrong.values()) == {"forward-mode-at-points"}
+
+
+def test_a_second_tex_run_finds_the_same_sheet(tmp_path):
+    from click.testing import CliRunner
+
+    from symprop.cli import main
+
+    arguments = ["solve", str(EXAMPLES / "mazur-2-2-2.yaml"), "--format", "tex",
+                 "--output", str(tmp_path)]
+    first = CliRunner().invoke(main, arguments)
+    second = CliRunner().invoke(main, arguments)  # no --force: the bytes must be the same
+    assert first.exit_code == 0 and second.exit_code == 0, second.output
+    tex = (tmp_path / "mazur-2-2-2" / "solution.tex").read_text()
+    assert "8 by symbolic" in tex
