@@ -284,9 +284,12 @@ def fast_kit(bits: int) -> dict:
     def raw(x):
         return convert(x.numerator, x.denominator) if type(x) is rational else x
 
+    def budget(x: Fraction):  # past FRACTION_BITS, a raw binary float, as _exact does
+        return x if _small(x) else from_rational(x.numerator, x.denominator, bits, nearest)
+
     def add(*terms):
         if all(type(t) is rational for t in terms):
-            return sum(terms[1:], terms[0])
+            return budget(sum(terms[1:], terms[0]))
         total = fzero
         for t in terms:
             total = mpf_add(total, raw(t), bits, nearest)
@@ -304,7 +307,7 @@ def fast_kit(bits: int) -> dict:
             product = factors[0]
             for f in factors[1:]:
                 product *= f
-            return product
+            return budget(product)
         product = fone
         for f in factors:
             product = mpf_mul(product, raw(f), bits, nearest)
@@ -314,7 +317,7 @@ def fast_kit(bits: int) -> dict:
         if type(base) is rational:
             if base == 0 and exponent < 0:
                 raise ZeroDivisionError
-            return base ** exponent
+            return budget(base ** exponent)
         if exponent < 0:
             return mpf_div(fone, mpf_pow_int(base, -exponent, bits + 20, nearest), bits,
                            nearest)

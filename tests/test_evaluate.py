@@ -118,3 +118,21 @@ def test_a_structural_zero_is_stated_with_an_absolute_bound():
         assert digits > 2000
         assert solution.precision("z2[1]") == {"significant_digits": None,
                                                "absolute_error": f"1e-{digits}"}
+
+
+def test_the_variants_fast_kit_keeps_the_same_size_budget():
+    from symprop.derive import build
+    from symprop.evaluate import Program, fast_kit
+
+    spec = ("layers: [{units: 1}, {units: 1, activation: identity}, "
+            "{units: 1, activation: identity}]\n"
+            "parameters: {W1: 0.3, b1: 0.1, W2: 0.7, b2: 0.05}\n"
+            "data: [{x: 1, y: 1}]\nloss: half_squared_error\nlearning_rate: 0.1\nsteps: 12\n")
+    problem = symprop.loads(spec)
+    program = Program(build(problem), fast_kit(256))
+    values, _ = program.run(program.given_values(problem))
+    for value in values:
+        if type(value) is Fraction:
+            assert value.numerator.bit_length() + value.denominator.bit_length() \
+                <= FRACTION_BITS
+    assert type(values[-1]) is tuple  # the last loss: a raw binary float, not 10⁶ digits
