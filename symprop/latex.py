@@ -24,7 +24,15 @@ from sympy import Integer, Pow, Rational, Symbol, exp, log, tanh
 from sympy.printing.latex import LatexPrinter
 
 from .activations import ACTIVATIONS
-from .decimals import fixed, fixed_text, leading_place, ratio, round_half_up, to_fraction
+from .decimals import (
+    binary_exponent,
+    fixed_text,
+    leading_place,
+    ratio,
+    round_half_up,
+    scientific_parts,
+    to_fraction,
+)
 
 FIXED_LIMIT = 10**15  # from here on numbers are shown in scientific notation
 MAX_PLACES = 12  # a given or a significant-figures value needing more is shown as m × 10^e
@@ -66,6 +74,10 @@ def number(value, decimals: int = 4, natural: bool = False,
         numerator, denominator = ratio(value)
     except ValueError:  # mpmath's inf, -inf and nan
         return _special(value)
+    except OverflowError:  # beyond 2^±65,536 (e^{±10¹²}): decided from the exponent
+        if binary_exponent(value) > 0 or significant is not None:
+            return scientific(value, decimals + 1 if significant is None else significant)
+        return scientific(value, decimals) if decimals else "0"
     if abs(numerator) >= FIXED_LIMIT * denominator:
         return scientific(Fraction(numerator, denominator),
                           decimals + 1 if significant is None else significant)
@@ -137,15 +149,7 @@ def _pow10(k: int) -> int:
 
 def scientific(value, digits: int = 2) -> str:
     """``digits`` significant figures as m \\times 10^{e}; 0 as 0."""
-    exact = to_fraction(value)
-    if exact == 0:
-        return "0"
-    exponent = leading_place(exact)
-    scaled = round_half_up(exact / Fraction(10) ** exponent, digits - 1)
-    if abs(scaled) >= 10:
-        exponent += 1
-        scaled = round_half_up(exact / Fraction(10) ** exponent, digits - 1)
-    text = fixed(scaled, digits - 1)
+    text, exponent = scientific_parts(value, digits)
     return text if exponent == 0 else f"{text} \\times 10^{{{exponent}}}"
 
 

@@ -26,7 +26,12 @@ TOP_KEYS = ("name", "description", "layers", "parameters", "names", "data", "los
             "reduction", "learning_rate", "steps", "frozen", "relu_derivative_at_zero",
             "digits", "significant", "variants")
 LAYER_KEYS = ("units", "activation", "bias", "alpha")
-MAX_PARAMETERS = 1_500  # measured: 1,281 parameters solve in 34 s; the cost grows quadratically
+MAX_PARAMETERS = 1_500  # measured (bench/stress.py, 2 cores): 1,001 parameters solve, prove
+# and print as JSON in 6 s; the cost grows linearly with the graph
+QUANTITIES_PER_PARAMETER = 10  # the graph may hold 10 quantities per allowed parameter
+# (15,000 by default): about 2 ms each to derive, evaluate, prove and print; 400 examples
+# of a 2-2-1 network (14,030 quantities) take 28 s. A softmax layer of K outputs counts
+# K²/2 more per example and step (its δ and ŷ formulas hold every output).
 MAX_STEPS = 50
 MAX_MAGNITUDE = Fraction(10) ** 12
 MIN_MAGNITUDE = Fraction(1, 10**12)
@@ -126,6 +131,19 @@ def loads(text: str, name: str = "spec", max_parameters: int | None = None) -> P
     return Reader(read_text(text, name), max_parameters).problem(name)
 
 
+def estimated_quantities(layers, examples: int, steps: int, rate: bool, trained: int) -> int:
+    """About how many nodes the derivation graph has (derive.build's count within 10 %,
+    with every parameter trained), plus K²/2 per softmax pass of K outputs."""
+    units = sum(layer.units for layer in layers[1:])
+    outputs = layers[-1].units
+    softmax = outputs * outputs // 2 if layers[-1].activation == "softmax" else 0
+    per_example = 5 * units + 1 + softmax + (trained if examples > 1 else 0)
+    per_step = examples * per_example + (2 * trained if rate else trained)
+    after = examples * (2 * units + 1 + softmax) if rate else 0
+    givens = trained + examples * (layers[0].units + outputs) + 1
+    return givens + steps * per_step + after
+
+
 def suggest(word: str, choices) -> str:
     close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
@@ -223,6 +241,7 @@ class Reader:
             raise LimitError(f"{self.source.name}: the network has {len(count):,} "
                              f"parameters; the limit is {self.max_parameters:,} (solving takes "
                              "minutes beyond it); raise it with --max-parameters")
+        self.quantity_limit(root, layers, len(count))
         names = self.names(root.get("names"), layers)
         parameters = self.parameters(root["parameters"], layers, names)
         loss = self.choice(root["loss"], ("loss",), LOSSES)
@@ -257,6 +276,23 @@ class Reader:
             variants=variants, source=self.source.name, origin=self.source)
         frozen = self.frozen(root.get("frozen", []), problem)
         return Problem(**{**problem.__dict__, "frozen": frozen})
+
+    def quantity_limit(self, root: dict, layers, parameters: int) -> None:
+        """The graph's size, from the shapes alone (before any value is read)."""
+        data = root["data"]
+        examples = len(data) if isinstance(data, list) else 1
+        steps = root.get("steps", Number("1"))
+        steps = self.integer(steps, ("steps",), 1, MAX_STEPS)
+        quantities = estimated_quantities(layers, examples, steps,
+                                          root.get("learning_rate") is not None, parameters)
+        limit = QUANTITIES_PER_PARAMETER * self.max_parameters
+        if quantities > limit:
+            raise LimitError(
+                f"{self.source.name}: the problem has about {quantities:,} quantities "
+                f"({parameters:,} parameters, {examples:,} example{'s' * (examples != 1)}, "
+                f"{steps} step{'s' * (steps != 1)}); the "
+                f"limit is {limit:,} ({QUANTITIES_PER_PARAMETER} per allowed parameter, "
+                "about 2 ms each); raise it with --max-parameters")
 
     def layers(self, value) -> tuple[Layer, ...]:
         if not isinstance(value, list) or len(value) < 2:

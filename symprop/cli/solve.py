@@ -26,7 +26,8 @@ import click
               help="Sheets: base folder (default: output/); files go to <base>/<spec name>/.")
 @click.option("--force", is_flag=True, help="Sheets: replace existing files that differ.")
 @click.option("--symbolic-seconds", type=click.FloatRange(0, 3600), default=3.0,
-              show_default=True, help="Time budget for the simplify-to-zero proof.")
+              show_default=True, help="Budget for the symbolic proof, in seconds estimated "
+              "from sizes (never timed: the same spec always gets the same proof).")
 @click.option("--max-parameters", type=click.IntRange(1), default=None,
               help="Accept networks larger than the default limit (1,500 parameters).")
 def command(spec, fmt, digits, significant, rounding, templates, output, force,

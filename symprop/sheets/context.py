@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import mpmath
 
-from ..decimals import to_fraction
+from ..decimals import difference, less
 from ..errors import RenderError
 from ..evaluate import is_exact
 from ..latex import BREAK, broken, fill, number, scientific, shown_exactly, written
@@ -96,13 +96,12 @@ class Render:
         plan = self.r.plan
         if not plan["final_loss"]:
             return None
-        return to_fraction(self.values[plan["final_loss"]]) < \
-            to_fraction(self.values[plan["steps"][0]["loss"]])
+        return less(self.values[plan["final_loss"]], self.values[plan["steps"][0]["loss"]])
 
     def _difference(self) -> str:
         plan = self.r.plan
-        return self.show(to_fraction(self.values[plan["steps"][0]["loss"]]) -
-                         to_fraction(self.values[plan["final_loss"]]))
+        return self.show(difference(self.values[plan["steps"][0]["loss"]],
+                                    self.values[plan["final_loss"]]))
 
     def show(self, value, natural: bool = False) -> str:
         """A computed value at this sheet's decimals or significant figures."""
