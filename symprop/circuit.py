@@ -1,0 +1,312 @@
+"""The expression builder: a computation graph (a ``graph:`` spec) becomes the same graph
+of named quantities as a layered network. It is the layered builder's sibling
+(symprop.derive); nothing in it is special to any one circuit.
+
+    x, y, …        inputs (givens)
+    q = F(…)       each node, its formula in inputs and nodes above it   (forward)
+    local.q.p      ∂q/∂p on the edge from p into q: ``diff`` of q's formula by p, written
+                   in q's own value where the derivative contains it (tanh: 1 − q²,
+                   σ: q(1 − q), eᵘ: q)                                         (backward)
+    grad.f = 1     for the output f
+    grad.p         Σ over the uses of p:  grad.q · local.q.p  (upstream × local; a value
+                   used twice gets the sum: fan-out adds)          (backward; gradient for
+                   inputs)
+    next.x         x − η grad.x for each updated input (``parameters:``)          (update)
+    next.q         the forward pass with the updated inputs                        (after)
+    nudge<k>.q     the values after nudge k (symprop.nudges)                       (nudge)
+
+A node that does not lead to the output gets no backward nodes; an input that does not
+lead to it has gradient 0. ``loss`` is another name for the output (and ``next.loss`` for
+it after the step), so commands that ask for the loss work on graphs too.
+"""
+
+from __future__ import annotations
+
+from sympy import Abs, Integer, Rational, Symbol, exp, log, sqrt, tanh
+
+from . import expressions
+from .functions import relu
+from .gates import maximum, minimum, sigmoid
+from .graph import Graph, Label
+from .nudges import add_nudges
+
+# the gate pattern of a node whose formula is one operation on names (and numbers)
+GATES = ("add", "subtract", "multiply", "scale", "negate", "divide", "reciprocal", "power",
+         "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "max", "min", "compound")
+
+
+class CircuitGraph(Graph):
+    """A computation graph's nodes, with the queries its views plan with."""
+
+    kind = "circuit"
+
+    def __init__(self, problem):
+        super().__init__(problem)
+        self.inputs: list[str] = []  # in the order written
+        self.forward: list[str] = []  # the nodes, in the order written
+        self.output: str = problem.output
+        self.live: set[str] = set()  # nodes the output depends on (and the output)
+        self._uses: dict[str, list[str]] = {}
+        self._operands: dict[str, list[str]] = {}
+        self._locals: dict[tuple[str, str], str] = {}
+        self._gates: dict[str, str] = {}
+        self._after: dict[str, str] = {}
+
+    # queries ----------------------------------------------------------------------------
+    @property
+    def examples(self) -> list:
+        return [None]
+
+    @property
+    def steps(self) -> range:
+        return range(1, 2)
+
+    @property
+    def layers(self) -> range:
+        return range(1, 1)
+
+    @property
+    def depth(self) -> int:
+        return 0
+
+    def loss(self, step: int = 1, *, example=None, after: bool = False) -> str | None:
+        """The output (after the step: its value then, or None without a step)."""
+        if after:
+            return self._after.get(self.output) if self._after else None
+        return self.output
+
+    def operands(self, node: str) -> list[str]:
+        """The inputs and nodes that ``node``'s formula uses, in the order of first use."""
+        return self._operands[node]
+
+    def uses(self, name: str) -> list[str]:
+        """The nodes (on the way to the output) that use ``name``: more than one is a
+        fan-out, and the gradients along the uses add."""
+        return self._uses.get(name, [])
+
+    def local(self, node: str, operand: str) -> str | None:
+        """local.node.operand = ∂node/∂operand, or None (not on the way to the output)."""
+        return self._locals.get((node, operand))
+
+    def gate(self, node: str) -> str:
+        """The gate pattern of a node (one of GATES)."""
+        return self._gates[node]
+
+    def after(self, name: str) -> str:
+        """A value after the gradient step (next.q), or the value itself if unchanged."""
+        return self._after.get(name, name)
+
+    def formula_of(self, node: str):
+        """The node as written (symprop.circuit_spec.Formula)."""
+        return self.problem.formula(node)
+
+
+def gate_of(tree) -> str:
+    """The gate pattern of a formula as written: add, multiply, max, … or compound."""
+    kind = tree[0]
+
+    def leaf(node):
+        return node[0] in ("name", "num")
+
+    def named(node):
+        return node[0] == "name"
+
+    if kind in ("add", "sub"):
+        terms, signs, stack = [], [], [(tree, 1)]
+        while stack:
+            node, sign = stack.pop()
+            if node[0] in ("add", "sub"):
+                stack.append((node[1], sign))
+                stack.append((node[2], sign if node[0] == "add" else -sign))
+            elif leaf(node):
+                terms.append(node)
+                signs.append(sign)
+            else:
+                return "compound"
+        names = [t[1] for t in terms if named(t)]
+        if not names or len(set(names)) != len(names):
+            return "compound"
+        negative = any(s < 0 for t, s in zip(terms, signs, strict=True) if named(t))
+        return "subtract" if negative else "add"
+    if kind == "mul" and leaf(tree[1]) and leaf(tree[2]):
+        if named(tree[1]) and named(tree[2]):
+            return "multiply" if tree[1] != tree[2] else "compound"
+        return "scale" if named(tree[1]) or named(tree[2]) else "compound"
+    if kind == "neg" and named(tree[1]):
+        return "negate"
+    if kind == "div" and leaf(tree[1]) and named(tree[2]):
+        if tree[1] == ("num", 1):
+            return "reciprocal"
+        return "divide" if tree[1] != tree[2] else "compound"
+    if kind == "div" and named(tree[1]) and tree[2][0] == "num":
+        return "scale"
+    if kind == "pow" and named(tree[1]) and type(tree[2]) is not tuple:
+        return "power"
+    if kind == "call" and all(named(a) for a in tree[2:]):
+        if len(set(tree[2:])) == len(tree[2:]):
+            return tree[1]
+    return "compound"
+
+
+def formula(tree, symbols: dict, relu0, tie: int):
+    """The SymPy formula of a parsed tree (``symbols``: name → Symbol); built from the tree
+    only, never from text."""
+    functions = {"exp": exp, "log": log, "sqrt": sqrt, "tanh": tanh, "sigmoid": sigmoid,
+                 "abs": Abs, "relu": lambda u: relu(u, relu0)}
+
+    class Build:
+        def num(self, value):
+            return Rational(value.numerator, value.denominator)
+
+        def add(self, a, b):
+            return a + b
+
+        def sub(self, a, b):
+            return a - b
+
+        def mul(self, a, b):
+            return a * b
+
+        def div(self, a, b):
+            return a / b
+
+        def neg(self, a):
+            return -a
+
+        def pow(self, base, exponent):
+            return base ** exponent
+
+        def call(self, function, arguments):
+            if function in ("max", "min"):
+                return (maximum if function == "max" else minimum)(Integer(tie), *arguments)
+            return functions[function](arguments[0])
+
+    return expressions.walk(tree, symbols.__getitem__, Build())
+
+
+def build(problem) -> CircuitGraph:
+    """The complete graph of a computation graph ``problem`` (a CircuitProblem)."""
+    from .gates import TIES
+
+    graph = CircuitGraph(problem)
+    symbols: dict[str, Symbol] = {}
+    for name in problem.inputs:
+        symbols[name] = graph.add(Label("input", target=name), "given").symbol
+        graph.inputs.append(name)
+    if problem.learning_rate is not None:
+        graph.add(Label("lr"), "given")
+    relu0 = Rational(problem.relu_derivative_at_zero.numerator,
+                     problem.relu_derivative_at_zero.denominator)
+    tie = TIES.index(problem.max_at_tie)
+    formulas = {}
+    for node in problem.nodes:
+        formulas[node.name] = formula(node.tree, symbols, relu0, tie)
+        symbols[node.name] = graph.add(Label("node", target=node.name), "forward",
+                                       formulas[node.name]).symbol
+        graph.forward.append(node.name)
+        graph._gates[node.name] = gate_of(node.tree)
+        graph._operands[node.name] = [n for n in expressions.names_in(node.tree)
+                                      if symbols[n] in formulas[node.name].free_symbols]
+    _live(graph)
+    _backward(graph, symbols, formulas)
+    if problem.learning_rate is not None:
+        _step(graph, symbols)
+    add_nudges(graph, problem.nudges, forward=("forward",))
+    _aliases(graph)
+    return graph
+
+
+def _live(graph: CircuitGraph) -> None:
+    """The nodes the output depends on, and each value's uses among them."""
+    live, stack = {graph.output}, [graph.output]
+    while stack:
+        for operand in graph.operands(stack.pop()):
+            if operand in graph._operands and operand not in live:
+                live.add(operand)
+                stack.append(operand)
+    graph.live = live
+    for node in graph.forward:
+        if node in live:
+            for operand in graph.operands(node):
+                graph._uses.setdefault(operand, []).append(node)
+
+
+def _backward(graph: CircuitGraph, symbols: dict, formulas: dict) -> None:
+    """grad.q = Σ_uses grad.c · local.c.q, from the output back to the inputs."""
+    grads: dict[str, Symbol] = {}
+
+    def gradient(name: str, stage: str):
+        terms = [grads[c] * graph.nodes[graph._locals[(c, name)]].symbol
+                 for c in graph.uses(name)]
+        value = Integer(1) if name == graph.output else sum(terms, Integer(0))
+        grads[name] = graph.add(Label("grad", target=name), stage, value).symbol
+
+    for node in reversed(graph.forward):
+        if node not in graph.live:
+            continue
+        gradient(node, "backward")
+        own = formulas[node]
+        for operand in graph.operands(node):
+            local = own.diff(symbols[operand])
+            if not (own.is_Symbol or own.is_Number):
+                local = local.xreplace({own: symbols[node]})  # tanh' = 1 − q², σ' = q(1 − q)
+            graph._locals[(node, operand)] = graph.add(
+                Label("local", target=f"{node}.{operand}"), "backward", local).name
+    for name in graph.inputs:
+        gradient(name, "gradient")
+
+
+def _step(graph: CircuitGraph, symbols: dict) -> None:
+    """next.x = x − η ∂f/∂x for the updated inputs, then the forward pass again."""
+    problem, rate = graph.problem, graph.nodes["lr"].symbol
+    changed = {}
+    for name in problem.updated:
+        grad = graph.nodes[graph.gradient(name)].symbol
+        new = graph.add(Label("next", target=name), "update", symbols[name] - rate * grad)
+        changed[symbols[name]] = new.symbol
+        graph._after[name] = new.name
+    for name in graph.forward:
+        node = graph.nodes[name]
+        if any(graph.nodes[p].symbol in changed for p in node.parents):
+            new = graph.add(Label("node", target=name, after=True), "after",
+                            node.formula.xreplace(changed))
+            changed[node.symbol] = new.symbol
+            graph._after[name] = new.name
+
+
+def _aliases(graph: CircuitGraph) -> None:
+    graph.alias("loss", graph.output)
+    if graph._after:
+        graph.alias("next.loss", graph.after(graph.output))
+        for name in (*graph.inputs, *graph.forward):
+            if name not in graph._after:
+                graph.alias(f"next.{name}", name)
+
+
+def random_points(graph: CircuitGraph, program, given: list, rng, count: int) -> list[list]:
+    """``count`` points near the given one for the proof (each input moved by up to 10 %
+    and by up to 0.009), kept only where every value is defined (log, √ and division have
+    domains that random points far away would leave)."""
+    from fractions import Fraction
+
+    from .circuit_spec import values_at
+
+    problem, points = graph.problem, []
+    for _ in range(8 * count):
+        point = list(given)
+        for k, i in enumerate(program.givens):
+            if graph.nodes[program.names[i]].label.kind == "lr":
+                point[k] = Fraction(rng.randint(1, 9), 10)
+            else:
+                point[k] = given[k] * Fraction(100 + rng.randint(-10, 10), 100) + \
+                    Fraction(rng.randint(-9, 9), 1000)
+        inputs = {program.names[i]: point[k] for k, i in enumerate(program.givens)
+                  if program.names[i] in problem.inputs}
+        try:
+            values_at(problem, inputs)
+        except ArithmeticError:
+            continue
+        points.append(point)
+        if len(points) == count:
+            break
+    return points
