@@ -105,8 +105,8 @@ def gate_of(tree) -> str:
     """The gate pattern of a formula as written: add, multiply, max, … or compound."""
     kind = tree[0]
 
-    def leaf(node):
-        return node[0] in ("name", "num")
+    def leaf(node):  # a name or a number (−1 included)
+        return node[0] in ("name", "num") or (node[0] == "neg" and node[1][0] == "num")
 
     def named(node):
         return node[0] == "name"

@@ -191,8 +191,9 @@ class SheetPrinter(LatexPrinter):
             for position, node in enumerate(graph):
                 self.names[node.symbol] = self.name(node.label)
                 kind = node.label.kind
-                order = alphabet[node.label.target] if kind in ("input", "node") else position
-                self.ranks[node.symbol] = (_RANK.get(kind, 50), order)
+                named = graph.kind == "circuit" and kind in ("input", "node", "next")
+                order = alphabet[node.label.target] if named else position
+                self.ranks[node.symbol] = (50 if named else _RANK.get(kind, 50), order)
                 self.kinds[node.symbol] = kind
 
     # symbol names --------------------------------------------------------------------
@@ -233,7 +234,7 @@ class SheetPrinter(LatexPrinter):
         """A computation graph's name: x, w_{0}, \\mathrm{dot}, \\alpha (with an added
         subscript, and a tilde for a nudged value)."""
         base, index = name, ""
-        found = re.fullmatch(r"(.*?[A-Za-z])_?(\d+)", name) or \
+        found = re.fullmatch(r"([A-Za-z]+)_?(\d+)", name) or \
             re.fullmatch(r"([A-Za-z][A-Za-z0-9]*)_([A-Za-z0-9]+)", name)
         if found:
             base, index = found.groups()
