@@ -310,3 +310,49 @@ def random_points(graph: CircuitGraph, program, given: list, rng, count: int) ->
         if len(points) == count:
             break
     return points
+
+
+def transcendental(problem) -> tuple[str, str] | None:
+    """(node, function) of the first exp, log, tanh or sigmoid the graph uses, if any."""
+    for node in problem.nodes:
+        stack = [node.tree]
+        while stack:
+            tree = stack.pop()
+            if tree[0] == "call" and tree[1] in ("exp", "log", "tanh", "sigmoid"):
+                return node.name, tree[1]
+            stack.extend(expressions.children(tree))
+    return None
+
+
+def kink_tests(graph: CircuitGraph, program) -> list:
+    """(node index, test) for each forward node with a kink: the test tells, from every
+    node's value, whether ReLU's argument is 0, max or min is at a tie, or |u| is at 0
+    (where the derivative is a convention, which variants avoid)."""
+    from sympy import Abs as AbsClass
+
+    from .evaluate import EXACT_KIT, python_source
+    from .functions import relu as relu_class
+
+    out = []
+    for name in graph.forward:
+        node = graph.nodes[name]
+        arguments = [f.args[0] for f in node.formula.atoms(relu_class, AbsClass)]
+        extremes = list(node.formula.atoms(maximum, minimum))
+        if not arguments and not extremes:
+            continue
+        names = {graph.nodes[p].symbol: f"values[{program.index[p]}]" for p in node.parents}
+        zero = [python_source(a, names) for a in arguments]
+        tied = [(type(e).__name__, [python_source(a, names) for a in e.args[1:]])
+                for e in extremes]
+        source = "def test(values):\n"
+        for text in zero:
+            source += f"    if {text} == 0:\n        return True\n"
+        for function, args in tied:
+            source += (f"    _best = {function}(Q(0, 1), {', '.join(args)})\n"
+                       f"    if sum(1 for _a in ({', '.join(args)},) if _a == _best) > 1:\n"
+                       f"        return True\n")
+        source += "    return False\n"
+        namespace = dict(EXACT_KIT)
+        exec(compile(source, "<symprop kinks>", "exec"), namespace)  # noqa: S102
+        out.append((program.index[name], namespace["test"]))
+    return out

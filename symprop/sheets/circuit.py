@@ -134,13 +134,15 @@ class CircuitRenderer(SheetRenderer):
 
     # numbers -------------------------------------------------------------------------
     def network(self, values, decimals: int = 4) -> dict:
-        """The circuit diagram's context alone (for a variant's question)."""
+        """The circuit diagram of a question (a variant's): the inputs' values, the nodes'
+        names only, no gradients."""
         render = Render(self, values, None, decimals, "exact")
         return self.diagram(render, gradients=False)
 
     def diagram(self, render, gradients: bool = True) -> dict:
         """Wires (value above, gradient below, to 3 significant figures), gates and edges,
-        laid out by Graphviz (symprop.sheets.diagram)."""
+        laid out by Graphviz (symprop.sheets.diagram). Without ``gradients`` (a question),
+        only the inputs show values."""
         graph, symbols = self.graph, self.symbols
         wires, edges, ids = [], [], {}
 
@@ -152,7 +154,8 @@ class CircuitRenderer(SheetRenderer):
 
         for name in (*graph.inputs, *graph.forward):
             grad = graph.gradient(name) if gradients else None
-            upper = f"{symbols[name]} = {shown(name)}"
+            upper = f"{symbols[name]} = {shown(name)}" if gradients or \
+                name in graph.inputs else symbols[name]
             lower = shown(grad) if grad else None
             symbol = self.gate_symbols.get(name)
             gate = 0.0 if symbol is None else \
@@ -221,6 +224,18 @@ class CircuitRenderer(SheetRenderer):
             "checks": None if not checks else render.checks(checks),
             "packages": self.PREAMBLE_PACKAGES,
         }
+
+    def question_context(self, decimals: int) -> dict:
+        """What a variant's question says of the graph besides its numbers (the variants'
+        Views): the nodes as formulas, the output, the conventions."""
+        graph, problem = self.graph, self.graph.problem
+        return {"problem": {"name": problem.name, "description": problem.description},
+                "circuit": True, "output": self.symbols[graph.output],
+                "nodes": [{"symbol": self.symbols[n], "formula": self.lines[n].formula}
+                          for n in graph.forward],
+                "conventions": self.conventions(), "decimals": decimals, "steps": 1,
+                "frozen": [], "layers": [], "loss": None, "loss_definition": "",
+                "reduction": None, "symbols": {}}
 
     def conventions(self) -> dict:
         """The conventions at a kink that this graph's functions need stated."""

@@ -69,16 +69,24 @@ class Views:
         from .moodle import cloze_escape
 
         self.plan = plan
+        graph, problem = plan.graph, plan.problem
+        self.circuit = graph.kind == "circuit"  # a computation graph (graph: spec)
         self.templates = {name: load(name, user_templates) for name in (
             "question.tex.j2", "variants-document.tex.j2", "variants-solution.tex.j2",
             "moodle.xml.j2")}
-        graph, problem = plan.graph, plan.problem
+        if self.circuit:
+            self.templates["question.tex.j2"] = load("circuit-question.tex.j2",
+                                                     user_templates)
         self.sheet = SheetRenderer(graph, user_templates)  # prepared once per graph
         self.packages = list(dict.fromkeys(("amsmath", "amssymb", "booktabs",
-                                            *SheetRenderer.PREAMBLE_PACKAGES)))
+                                            *self.sheet.PREAMBLE_PACKAGES)))
         self.tex = self.sheet.symbols  # the sheet's notation, for every view of a variant
         self.tex_cloze = {name: cloze_escape(tex) for name, tex in self.tex.items()}
         printer = self.sheet.printer
+        self.width = 3
+        if self.circuit:
+            self.static = self.sheet.question_context(plan.rules.decimals)
+            return
         self.static = {
             "problem": {"name": problem.name, "description": problem.description},
             "layers": [{"units": graph.size("x")}] + [  # the input layer first
@@ -95,7 +103,6 @@ class Views:
                         "x": [printer.vector("x", None, ex) for ex in graph.examples],
                         "y": [printer.vector("y", None, ex) for ex in graph.examples]},
         }
-        self.width = 3
 
     def label(self, number: int) -> str:
         return str(number).zfill(self.width)
@@ -115,6 +122,10 @@ class Views:
         answers = [{**answer, "tex": self.tex[answer["name"]],
                     "tex_cloze": self.tex_cloze[answer["name"]]}
                    for answer in key["answers"]]
+        if self.circuit:  # its inputs, as drawn
+            parameters, examples = [], []
+            self.static["inputs"] = [{"symbol": self.tex[n], "value": given[n]}
+                                     for n in graph.inputs]
         return {**self.static, "parameters": parameters, "examples": examples,
                 "lr": given.get("lr"), "exponentials": exponentials(plan, variant),
                 "network": self.sheet.network(values, plan.rules.decimals),
