@@ -8,7 +8,7 @@ derivation graph: it reads only the validated CircuitProblem and its parsed tree
               the node's own formula; then grad.output = 1 and, from the output back,
               grad.p += grad.q · local.q.p over every use (fan-out adds)
     step      next.x = x − η grad.x, and the forward pass again
-    nudges    the forward pass with one value changed; slope = Δoutput / Δvalue
+    nudges    the forward pass with one value changed
 
 Conventions match the derivation's: ReLU'(0) = relu_derivative_at_zero, |u|'(0) = 0, and
 at a tie max and min share the gradient equally (split) or give it to the first tied
@@ -18,6 +18,7 @@ input (first). A tie is a difference within float64 rounding of the values.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 TIE = 1e-12  # relative: values this close are a tie (float64 rounding cannot tell)
 
@@ -58,6 +59,9 @@ class _Tape:
             return a / b, lambda g, out: (back_a(g / b, out), back_b(-g * a / b**2, out))
         if kind == "pow":
             a, back_a = self.go(node[1])
+            whole = type(node[2]) is not tuple and Fraction(node[2]).denominator == 1
+            if a < 0 and not whole:  # not a real number (Python would give a complex one)
+                raise ValueError("a power of a negative number")
             if type(node[2]) is tuple:  # a name as the exponent: aᵉ = e^{e ln a}
                 e, back_e = self.go(node[2])
                 value = a ** e
@@ -176,14 +180,21 @@ def _reference(problem) -> dict[str, float]:
         stepped = dict(inputs)
         for name in problem.updated:  # x ← x − η ∂f/∂x
             stepped[name] = out[f"next.{name}"] = inputs[name] - rate * grads[name]
-        after, _, _ = forward(problem, stepped)
-        out.update({f"next.{node.name}": after[node.name] for node in problem.nodes})
-    for k, nudge in enumerate(problem.nudges, 1):
-        nudged, _, _ = forward(problem, inputs, nudge)
-        out.update({f"nudge{k}.{name}": value for name, value in nudged.items()})
-        out[f"nudge{k}.slope"] = (nudged[problem.output] - values[problem.output]) / \
-            float(nudge.amount)
+        after = _forward_or_none(problem, stepped)
+        if after is not None:
+            out.update({f"next.{node.name}": after[node.name] for node in problem.nodes})
+    for k, nudge in enumerate(problem.nudges, 1):  # (the slope Δ/h is not compared: in
+        nudged = _forward_or_none(problem, inputs, nudge)  # float64 it cancels digits)
+        if nudged is not None:
+            out.update({f"nudge{k}.{name}": value for name, value in nudged.items()})
     return out
+
+
+def _forward_or_none(problem, inputs, nudge=None) -> dict | None:
+    try:
+        return forward(problem, inputs, nudge)[0]
+    except (OverflowError, ValueError, ZeroDivisionError):
+        return None
 
 
 def output_at(problem, inputs: dict[str, float]) -> float:

@@ -443,26 +443,50 @@ def values_at(problem: CircuitProblem, inputs: dict, nudge: Nudge | None = None,
 
 
 def check_values(reader, problem: CircuitProblem) -> None:
-    """Compute every value at the given point and at each nudged point; refuse undefined
-    values, ties without a stated convention, and values too large for exact arithmetic."""
-    for index, nudge in enumerate((None, *problem.nudges)):
+    """Compute every value at the given point, at each nudged point and after the gradient
+    step; refuse undefined values, ties without a stated convention, and values too large
+    for exact arithmetic."""
+    points = [(problem.inputs, None, "at the given point")]
+    points += [(problem.inputs, nudge, f"at nudge {k} ({nudge.written} "
+                f"{'-' if nudge.amount < 0 else '+'} {decimal_text(abs(nudge.amount))})")
+               for k, nudge in enumerate(problem.nudges, 1)]
+    stepped = _stepped(problem)
+    if stepped is not None:
+        points.append((stepped, None, "after the gradient step"))
+    for inputs, nudge, where in points:
         arithmetic = Exact(problem.relu_derivative_at_zero)
         try:
-            values_at(problem, problem.inputs, nudge, arithmetic)
+            values_at(problem, inputs, nudge, arithmetic)
         except (DomainError, SizeError) as error:
             path = ("graph", "nodes", error.node)
-            where = "at the given point" if nudge is None else \
-                f"at nudge {index} ({nudge.written} + {decimal_text(nudge.amount)})"
             if isinstance(error, SizeError):
                 reader.fail(path, f"values small enough for exact arithmetic {where} "
                             f"(within ±1e300, {MAX_BITS:,} bits)", str(error))
             reader.fail(path, f"a value defined {where}", str(error))
-        if nudge is None and arithmetic.ties and not problem.tie_stated:
+        if inputs is problem.inputs and nudge is None and arithmetic.ties and \
+                not problem.tie_stated:
             function, value = arithmetic.ties[0]
             node = _tied_node(problem, reader)
             reader.fail(("graph", "nodes", node), f"inputs of {function} that differ at "
                         "the given point, or a stated convention (max_at_tie: split or "
                         "first)", f"a tie at {_short(value)}")
+
+
+def _stepped(problem: CircuitProblem) -> dict | None:
+    """The inputs after the gradient step, near enough (the float64 reference's gradients)
+    to find a value the step makes undefined."""
+    if problem.learning_rate is None:
+        return None
+    from .backprop_graph import reference
+
+    found = reference(problem)
+    out = dict(problem.inputs)
+    for name in problem.updated:
+        value = found.get(f"next.{name}")
+        if value is None or value != value or abs(value) == float("inf"):
+            return None  # the exact evaluation reports it
+        out[name] = Fraction(value)
+    return out
 
 
 def _tied_node(problem: CircuitProblem, reader) -> str:

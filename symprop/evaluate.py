@@ -104,7 +104,7 @@ def _leaky_step(z, alpha, c):
 EXACT_KIT = {
     "Q": Fraction, "add": _add, "mul": _mul, "pw": _pow,
     "exp": _exact_or(mpmath.exp, 0, 1),
-    "log": _exact_or(mpmath.log, 1, 0),
+    "log": _exact_or(gates.real_log, 1, 0),  # a graph may take ln of a negative number
     "tanh": _exact_or(mpmath.tanh, 0, 0),
     "relu": _relu, "relu_step": _relu_step,
     "leaky_relu": _leaky, "leaky_relu_step": _leaky_step,

@@ -148,6 +148,11 @@ def exact_power(base, exponent):
     return mpmath.power(_mpf(base), _mpf(exponent))
 
 
+def real_log(x):
+    """ln x for x > 0; NaN (not a real number) for x < 0, −∞ at 0."""
+    return mpmath.log(x) if x >= 0 else mpmath.nan
+
+
 def exact_kit() -> dict:
     def sigmoid_(u):
         if type(u) is Fraction and u == 0:
