@@ -4,9 +4,9 @@ of named quantities as a layered network. It is the layered builder's sibling
 
     x, y, …        inputs (givens)
     q = F(…)       each node, its formula in inputs and nodes above it   (forward)
-    local.q.p      ∂q/∂p on the edge from p into q: ``diff`` of q's formula by p, written
-                   in q's own value where the derivative contains it (tanh: 1 − q²,
-                   σ: q(1 − q), eᵘ: q)                                         (backward)
+    local.q.p      ∂q/∂p on the edge from p into q, by the derivative rules of each
+                   operation of q's formula, written in q's own value where the derivative
+                   contains it (tanh: 1 − q², σ: q(1 − q), eᵘ: q)                 (backward)
     grad.f = 1     for the output f
     grad.p         Σ over the uses of p:  grad.q · local.q.p  (upstream × local; a value
                    used twice gets the sum: fan-out adds)          (backward; gradient for
@@ -22,11 +22,11 @@ it after the step), so commands that ask for the loss work on graphs too.
 
 from __future__ import annotations
 
-from sympy import Abs, Integer, Rational, Symbol, exp, log, sqrt, tanh
+from sympy import Abs, Integer, Rational, Symbol, exp, log, sign, sqrt, tanh
 
 from . import expressions
-from .functions import relu
-from .gates import maximum, minimum, sigmoid
+from .functions import relu, relu_step
+from .gates import maximum, minimum, route, sigmoid
 from .graph import Graph, Label
 from .nudges import add_nudges
 
@@ -148,40 +148,77 @@ def gate_of(tree) -> str:
     return "compound"
 
 
-def formula(tree, symbols: dict, relu0, tie: int):
-    """The SymPy formula of a parsed tree (``symbols``: name → Symbol); built from the tree
-    only, never from text."""
-    functions = {"exp": exp, "log": log, "sqrt": sqrt, "tanh": tanh, "sigmoid": sigmoid,
-                 "abs": Abs, "relu": lambda u: relu(u, relu0)}
+def formula(tree, symbols: dict, relu0, tie: int, own=None, operands=()):
+    """The SymPy formula of a parsed tree (``symbols``: name → Symbol), built from the tree
+    only, never from text; with ``operands``, also its local gradients {name: ∂/∂name} by
+    the rules of each operation (d(uv) = v du + u dv, d eᵘ = eᵘ du, …), written with the
+    node's own value ``own`` where the outermost operation's derivative contains it (tanh:
+    1 − q², σ: q(1 − q), eᵘ: q, √u: 1/(2q)). SymPy's ``diff`` is not used here: the proof
+    differentiates the composed output with it, and compares."""
+    wanted = set(operands)
 
-    class Build:
-        def num(self, value):
-            return Rational(value.numerator, value.denominator)
+    def scale(partials: dict, factor) -> dict:
+        return {name: factor * d for name, d in partials.items()}
 
-        def add(self, a, b):
-            return a + b
+    def merge(*parts: dict) -> dict:
+        out: dict = {}
+        for part in parts:
+            for name, d in part.items():
+                out[name] = out[name] + d if name in out else d
+        return out
 
-        def sub(self, a, b):
-            return a - b
+    def go(node, top: bool):
+        """(value, {operand: ∂value/∂operand})."""
+        kind = node[0]
+        if kind == "num":
+            return Rational(node[1].numerator, node[1].denominator), {}
+        if kind == "name":
+            return symbols[node[1]], ({node[1]: Integer(1)} if node[1] in wanted else {})
+        if kind == "neg":
+            value, d = go(node[1], False)
+            return -value, scale(d, Integer(-1))
+        if kind in ("add", "sub", "mul", "div"):
+            (a, da), (b, db) = go(node[1], False), go(node[2], False)
+            if kind == "add":
+                return a + b, merge(da, db)
+            if kind == "sub":
+                return a - b, merge(da, scale(db, Integer(-1)))
+            if kind == "mul":  # d(ab) = b da + a db
+                return a * b, merge(scale(da, b), scale(db, a))
+            return a / b, merge(scale(da, 1 / b), scale(db, -a / b**2))
+        if kind == "pow":
+            base, db = go(node[1], False)
+            if type(node[2]) is tuple:  # d(aᵉ) = e aᵉ⁻¹ da + aᵉ ln a de
+                power, de = go(node[2], False)
+                value = base ** power
+                mine = own if top else value
+                return value, merge(scale(db, power * base ** (power - 1)),
+                                    scale(de, mine * log(base)))
+            power = Integer(node[2]) if type(node[2]) is int else \
+                Rational(node[2].numerator, node[2].denominator)
+            return base ** power, scale(db, power * base ** (power - 1))
+        arguments = [go(argument, False) for argument in node[2:]]
+        function = node[1]
+        if function in ("max", "min"):
+            sense = 1 if function == "max" else -1
+            values = [value for value, _ in arguments]
+            result = (maximum if sense > 0 else minimum)(Integer(tie), *values)
+            return result, merge(*(scale(d, route(Integer(k), Integer(tie), Integer(sense),
+                                                  *values))
+                                   for k, (_, d) in enumerate(arguments)))
+        (u, du), = arguments
+        value = {"exp": exp, "log": log, "sqrt": sqrt, "tanh": tanh, "sigmoid": sigmoid,
+                 "abs": Abs, "relu": lambda v: relu(v, relu0)}[function](u)
+        if not du:
+            return value, {}
+        mine = own if top and own is not None else value
+        slope = {"exp": lambda: mine, "log": lambda: 1 / u, "sqrt": lambda: 1 / (2 * mine),
+                 "tanh": lambda: 1 - mine**2, "sigmoid": lambda: mine * (1 - mine),
+                 "abs": lambda: sign(u), "relu": lambda: relu_step(u, relu0)}[function]()
+        return value, scale(du, slope)
 
-        def mul(self, a, b):
-            return a * b
-
-        def div(self, a, b):
-            return a / b
-
-        def neg(self, a):
-            return -a
-
-        def pow(self, base, exponent):
-            return base ** exponent
-
-        def call(self, function, arguments):
-            if function in ("max", "min"):
-                return (maximum if function == "max" else minimum)(Integer(tie), *arguments)
-            return functions[function](arguments[0])
-
-    return expressions.walk(tree, symbols.__getitem__, Build())
+    value, partials = go(tree, True)
+    return (value, partials) if operands else value
 
 
 def build(problem) -> CircuitGraph:
@@ -198,17 +235,19 @@ def build(problem) -> CircuitGraph:
     relu0 = Rational(problem.relu_derivative_at_zero.numerator,
                      problem.relu_derivative_at_zero.denominator)
     tie = TIES.index(problem.max_at_tie)
-    formulas = {}
+    partials = {}
     for node in problem.nodes:
-        formulas[node.name] = formula(node.tree, symbols, relu0, tie)
+        own = Symbol(node.name, real=True)  # the name Graph.add gives the node's symbol
+        names = expressions.names_in(node.tree)
+        value, partials[node.name] = formula(node.tree, symbols, relu0, tie, own, names)
         symbols[node.name] = graph.add(Label("node", target=node.name), "forward",
-                                       formulas[node.name]).symbol
+                                       value).symbol
+        assert symbols[node.name] == own
         graph.forward.append(node.name)
         graph._gates[node.name] = gate_of(node.tree)
-        graph._operands[node.name] = [n for n in expressions.names_in(node.tree)
-                                      if symbols[n] in formulas[node.name].free_symbols]
+        graph._operands[node.name] = [n for n in names if symbols[n] in value.free_symbols]
     _live(graph)
-    _backward(graph, symbols, formulas)
+    _backward(graph, partials)
     if problem.learning_rate is not None:
         _step(graph, symbols)
     add_nudges(graph, problem.nudges, forward=("forward",))
@@ -231,7 +270,7 @@ def _live(graph: CircuitGraph) -> None:
                 graph._uses.setdefault(operand, []).append(node)
 
 
-def _backward(graph: CircuitGraph, symbols: dict, formulas: dict) -> None:
+def _backward(graph: CircuitGraph, partials: dict) -> None:
     """grad.q = Σ_uses grad.c · local.c.q, from the output back to the inputs."""
     grads: dict[str, Symbol] = {}
 
@@ -245,13 +284,10 @@ def _backward(graph: CircuitGraph, symbols: dict, formulas: dict) -> None:
         if node not in graph.live:
             continue
         gradient(node, "backward")
-        own = formulas[node]
         for operand in graph.operands(node):
-            local = own.diff(symbols[operand])
-            if not (own.is_Symbol or own.is_Number):
-                local = local.xreplace({own: symbols[node]})  # tanh' = 1 − q², σ' = q(1 − q)
             graph._locals[(node, operand)] = graph.add(
-                Label("local", target=f"{node}.{operand}"), "backward", local).name
+                Label("local", target=f"{node}.{operand}"), "backward",
+                partials[node][operand]).name
     for name in graph.inputs:
         gradient(name, "gradient")
 

@@ -214,7 +214,8 @@ class Exact:
             return u if u > 0 else Fraction(0)
         if function == "abs":
             return abs(u)
-        best = max(arguments) if function == "max" else min(arguments)
+        from .gates import extreme
+        best = extreme(arguments, 1 if function == "max" else -1)
         if sum(1 for a in arguments if a == best) > 1:
             self.ties.append((function, best))
         return best

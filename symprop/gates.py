@@ -40,7 +40,7 @@ class sigmoid(Function):  # noqa: N801 (SymPy function classes are lower case)
 
     @classmethod
     def eval(cls, u):
-        if u.is_zero:
+        if u.is_Number and u.is_zero:  # (no assumption queries: they cost milliseconds)
             return S.Half
 
     def fdiff(self, argindex=1):
@@ -77,11 +77,27 @@ class minimum(_Extreme):  # noqa: N801
     sense = -1
 
 
+def _comparable(args) -> list:
+    """Values that compare with each other: Fractions as they are, with an mpf among
+    them all as mpf (Python cannot order a Fraction and an mpf)."""
+    if all(type(a) is Fraction for a in args) or not any(type(a) is Fraction for a in args):
+        return list(args)
+    return [_mpf(a) for a in args]
+
+
+def extreme(args, sense):
+    """The largest (sense 1) or smallest (−1) of ``args``, as it was given."""
+    keys = _comparable(args)
+    best = max(keys) if sense > 0 else min(keys)
+    return args[keys.index(best)]
+
+
 def _route(k: int, c, sense, args) -> Fraction:
     """∂max/∂(input k): 1 for the largest input, 0 for the others; at a tie, the stated
     convention (c = 0: shared equally, c = 1: all to the first tied input)."""
-    best = max(args) if sense > 0 else min(args)
-    tied = [i for i, a in enumerate(args) if a == best]
+    keys = _comparable(args)
+    best = max(keys) if sense > 0 else min(keys)
+    tied = [i for i, a in enumerate(keys) if a == best]
     if k not in tied:
         return Fraction(0)
     if c == 1:
@@ -159,18 +175,14 @@ def exact_kit() -> dict:
             return Fraction(1, 2)
         return 1 / (1 + mpmath.exp(-_mpf(u)))
 
-    def extreme(sense):
-        def apply(c, *args):
-            return max(args) if sense > 0 else min(args)
-        return apply
-
     def route_(k, c, s, *args):
         return _route(int(k), c, s, list(args))
 
     def sign(u):
         return Fraction((u > 0) - (u < 0))
 
-    return {"sigmoid": sigmoid_, "maximum": extreme(1), "minimum": extreme(-1),
+    return {"sigmoid": sigmoid_, "maximum": lambda c, *args: extreme(args, 1),
+            "minimum": lambda c, *args: extreme(args, -1),
             "route": route_, "Abs": abs, "sign": sign, "rpw": exact_power}
 
 

@@ -89,6 +89,7 @@ class Views:
             return
         self.static = {
             "problem": {"name": problem.name, "description": problem.description},
+            "circuit": False,
             "layers": [{"units": graph.size("x")}] + [  # the input layer first
                 {"units": len(graph.vector("z", l, example=graph.examples[0])),
                  "activation": graph.activation(l).name,
