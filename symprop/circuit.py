@@ -72,7 +72,8 @@ class CircuitGraph(Graph):
     def loss(self, step: int = 1, *, example=None, after: bool = False) -> str | None:
         """The output (after the step: its value then, or None without a step)."""
         if after:
-            return self._after.get(self.output) if self._after else None
+            stepped = self.problem.learning_rate is not None
+            return self._after.get(self.output, self.output) if stepped else None
         return self.output
 
     def operands(self, node: str) -> list[str]:

@@ -296,3 +296,15 @@ def test_variants_rules_name_graph_inputs():
     with pytest.raises(SpecError, match=r"variants.vary.q: expected parameters, inputs, an "
                                         r"input's name \(x, y, z\) or lr"):
         Plan(symprop.loads(text))
+
+
+def test_check_sees_rounding_carried_from_written_values():
+    checker = Checker(solved("cs231n-sigmoid-neuron.yaml").problem)
+    # d = 1 + e^{-1} = 1.36788 is written 1.3679; 1/1.3679 = 0.73105 rounds to 0.7310,
+    # where the exact f = 0.731059 rounds to 0.7311: within rounding of the written d
+    report = checker.check([RawClaim("d", "1.3679"), RawClaim("f", "0.7310"),
+                            RawClaim("grad.dot", "0.2966"), RawClaim("grad.w0", "-0.2966")])
+    v = {c.written: c for c in report.verdicts}
+    assert v["d"].verdict == "correct" and v["f"].verdict == "rounding"
+    assert v["grad.dot"].verdict == "wrong" and v["grad.w0"].verdict == "carried"
+    assert report.first_wrong.name == "grad.dot"
