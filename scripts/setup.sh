@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up symprop on a fresh Debian or Ubuntu machine, from the package registries only:
-#   TeX Live (pdflatex + TikZ) for PDF sheets, poppler-utils (pdftotext) for the PDF tests,
+#   TeX Live (pdflatex + TikZ) for PDF sheets, Graphviz (dot) to lay out circuit diagrams,
+#   poppler-utils (pdftotext) for the PDF tests,
 #   Chromium (with --test) for the HTML screenshot test, and a virtualenv in .venv with
 #   symprop and its Python dependencies.
 #     bash scripts/setup.sh          # to use symprop
@@ -8,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages="texlive-latex-base texlive-latex-recommended texlive-pictures latexmk poppler-utils lmodern"
+packages="texlive-latex-base texlive-latex-recommended texlive-pictures latexmk poppler-utils lmodern graphviz"
 extras=""
 if [ "${1:-}" = "--test" ]; then
   packages="$packages chromium"

@@ -54,7 +54,18 @@ class Comparison:
 def against_numpy(problem, float_of) -> Comparison:
     """``float_of(name)``: the exact value of any node or alias, as a float."""
     out = Comparison("numpy", NUMPY_RTOL)
-    for name, value in reference(problem).items():
+    if problem.kind == "circuit":  # a computation graph: the reverse-mode walk over its trees
+        from .backprop_graph import reference as graph_reference
+        found = {}
+        for name, value in graph_reference(problem).items():
+            try:  # an edge SymPy simplified away (x − x) has no local-gradient node
+                float_of(name)
+            except KeyError:
+                continue
+            found[name] = value
+    else:
+        found = reference(problem)
+    for name, value in found.items():
         exact = float_of(name)
         out.record(name, exact, value, max(1.0, abs(exact)))
     return out
@@ -62,6 +73,8 @@ def against_numpy(problem, float_of) -> Comparison:
 
 def against_finite_differences(problem, graph, float_of) -> Comparison:
     out = Comparison("finite_differences", FD_RTOL)
+    if problem.kind == "circuit":
+        return _graph_differences(problem, float_of, out)
     for step in range(1, problem.steps + 1):
         prefix = f"step{step}." if step > 1 else ""
         params = {e: float_of(f"{prefix}{e}") for e in problem.entries()}
@@ -88,3 +101,27 @@ def _near_kink(graph, float_of, step: int) -> bool:
             if abs(float_of(node.name)) < 1000 * FD_STEP:
                 return True
     return False
+
+
+def _graph_differences(problem, float_of, out: Comparison) -> Comparison:
+    """Central differences of a computation graph's output by each input; skipped (and
+    said so) when a kink (ReLU at 0, max or min at a tie, |u| at 0) lies within reach."""
+    from .backprop_graph import kink_within, output_at
+
+    inputs = {name: float(value) for name, value in problem.inputs.items()}
+    reach = 1000 * FD_STEP * max(1.0, *map(abs, inputs.values()))
+    if kink_within(problem, inputs, reach):
+        out.skipped.append("a kink (ReLU at 0, max or min at a tie, |u| at 0) lies within "
+                           "h of its input")
+        return out
+    output = float_of(problem.output)
+    for name in problem.inputs:
+        h = FD_STEP * max(1.0, abs(inputs[name]))
+        up, down = dict(inputs), dict(inputs)
+        up[name] += h
+        down[name] -= h
+        fd = (output_at(problem, up) - output_at(problem, down)) / (2 * h)
+        exact = float_of(f"grad.{name}")
+        scale = max(1.0, abs(exact), abs(output)) if math.isfinite(output) else math.inf
+        out.record(f"grad.{name}", exact, fd, scale)
+    return out

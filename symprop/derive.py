@@ -18,6 +18,7 @@ from sympy import Add, Basic, Dummy, Integer, Pow, exp
 from .activations import ACTIVATIONS, as_rational
 from .graph import Graph, Label
 from .losses import LOSSES
+from .nudges import add_nudges
 from .spec import Problem
 
 _ENTRY = re.compile(r"([Wb])(\d+)\[(\d+)(?:,(\d+))?\]")
@@ -29,7 +30,11 @@ def entry_label(entry: str) -> Label:
 
 
 def build(problem: Problem) -> Graph:
-    """The complete graph for ``problem``; every step and example gets its own nodes."""
+    """The complete graph for ``problem``; every step and example gets its own nodes. (A
+    computation graph, a ``graph:`` spec, is built by its sibling symprop.circuit.)"""
+    if problem.kind == "circuit":
+        from .circuit import build as build_circuit
+        return build_circuit(problem)
     graph = Graph(problem)
     examples = len(problem.data)
     batch = examples > 1
@@ -55,6 +60,7 @@ def build(problem: Problem) -> Graph:
         passes = [builder.forward(params, n, problem.steps, after=True)
                   for n in range(1, examples + 1)]
         builder.total_loss(passes, problem.steps, after=True)
+    add_nudges(graph, problem.nudges, names=problem.names)
     _add_aliases(graph)
     return graph
 

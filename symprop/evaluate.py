@@ -18,7 +18,9 @@ from functools import lru_cache
 
 import mpmath
 from mpmath.libmp import from_rational, fzero, mpf_add, mpf_neg, round_nearest
+from sympy import E
 
+from . import gates
 from .decimals import extreme, places_for, round_half_up, to_fraction
 from .errors import EvaluationError
 from .graph import Graph
@@ -42,9 +44,11 @@ def python_source(expr, names: dict) -> str:
         parts = ", ".join(python_source(arg, names) for arg in expr.args)
         return f"{'add' if expr.is_Add else 'mul'}({parts})"
     if expr.is_Pow:
-        if not expr.exp.is_Integer:
-            raise ValueError(f"no kit operation for {expr}")
+        if not expr.exp.is_Integer:  # a root, or a quantity as the exponent
+            return f"rpw({python_source(expr.base, names)}, {python_source(expr.exp, names)})"
         return f"pw({python_source(expr.base, names)}, {int(expr.exp)})"
+    if expr == E:  # exp(1), which SymPy writes as the constant E
+        return "exp(Q(1, 1))"
     if expr.is_Function:
         name = type(expr).__name__
         return f"{name}({', '.join(python_source(arg, names) for arg in expr.args)})"
@@ -196,7 +200,9 @@ def _log(value):
         c = _mpf(value.c)
         ratio = value.r / c
         return mpmath.log1p(ratio) if value.c == 1 else mpmath.log(c) + mpmath.log1p(ratio)
-    return Fraction(0) if value == 1 else mpmath.log(_mpf(value))
+    if value == 1:
+        return Fraction(0)
+    return gates.real_log(_mpf(value))  # a graph may take ln of a negative number: NaN
 
 
 def _tanh(value):
@@ -250,6 +256,7 @@ EXACT_KIT = {
     "exp": _exp, "log": _log, "tanh": _tanh,
     "relu": _relu, "relu_step": _relu_step,
     "leaky_relu": _leaky, "leaky_relu_step": _leaky_step,
+    **gates.exact_kit(),  # computation graphs: σ, max, min, |u|, non-whole powers
 }
 
 
@@ -351,7 +358,7 @@ def fast_kit(bits: int) -> dict:
     return {"Q": rational, "add": add, "mul": mul, "pw": power,
             "exp": unary(mpf_exp, 0, 1), "log": unary(mpf_log, 1, 0),
             "tanh": unary(mpf_tanh, 0, 0), "relu": relu, "relu_step": relu_step,
-            "leaky_relu": leaky, "leaky_relu_step": leaky_step}
+            "leaky_relu": leaky, "leaky_relu_step": leaky_step, **gates.fast_kit(bits)}
 
 
 class Program:

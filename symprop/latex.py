@@ -5,6 +5,14 @@
     W1[1,2] → W^{(1)}_{12}     yhat[1] → \\hat{y}      delta2[1] → \\delta^{(2)}
     loss → \\mathcal{L}        grad.W1[1,2] → ∂L/∂W^{(1)}_{12}   dact1[1] → σ'(z^{(1)}_{1})
     next.W1[1,2] → W^{(1)}_{12,\\text{new}}   ex2.z1[1] → z^{(1)[2]}_{1}   (example 2)
+    nudge1.z1[1] → \\tilde{z}^{(1)}_{1}   nudge1.slope → Δ\\mathcal{L}/ΔW^{(1)}_{11}
+
+and the names of a computation graph (a ``graph:`` spec), written as they were named:
+one letter in italics, several upright, trailing digits or ``_x`` as a subscript, Greek
+letter names as Greek letters:
+
+    q → q    w0 → w_{0}    dot → \\mathrm{dot}    alpha → \\alpha    grad.q → ∂f/∂q
+    local.f.q → ∂f/∂q (one edge)    next.x → x_{\\text{new}}    nudge2.q → \\tilde{q}_{(2)}
 
 It orders factors and terms the way a textbook writes them (W x + b, δ a, ∂L/∂a σ'(z),
 ŷ − y), and prints *skeletons*: a formula whose parents are ``Slot`` placeholders, later
@@ -40,10 +48,14 @@ SLOT = re.compile("\x00(\\d+)([bw])\x00")  # a placeholder: index, bare or wrap-
 NEG = "\x01"  # a leading minus in a skeleton
 BREAK = "\x02"  # a place to break a long sum (before its second, third, … term)
 TERMS_PER_LINE = 3  # sums of more than 4 terms are broken into lines of 3
-_DERIVATIVE_KINDS = {"grad_yhat", "grad_a", "grad", "dact"}
+_DERIVATIVE_KINDS = {"grad_yhat", "grad_a", "grad", "dact", "local"}
 # factor order in a product: η, W, ∂L/∂ŷ, ∂L/∂a, δ, f'(z), x, a, ŷ, z, …
-_RANK = {"lr": 0, "W": 1, "next": 1, "grad_yhat": 2, "grad_a": 2, "grad": 3, "delta": 4,
-         "dact": 5, "x": 6, "a": 7, "yhat": 7, "z": 8, "y": 9, "loss": 10, "b": 11}
+_RANK = {"lr": 0, "W": 1, "next": 1, "grad_yhat": 2, "grad_a": 2, "grad": 3, "local": 3.5,
+         "delta": 4, "dact": 5, "x": 6, "a": 7, "yhat": 7, "z": 8, "y": 9, "loss": 10, "b": 11}
+_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota",
+          "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi",
+          "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma",
+          "Phi", "Psi", "Omega"}
 
 
 class Slot(Symbol):
@@ -177,10 +189,16 @@ class SheetPrinter(LatexPrinter):
         self.ranks: dict[Symbol, tuple[int, int]] = {}
         self.kinds: dict[Symbol, str] = {}
         if graph is not None:
+            # a computation graph's own names are ordered as a reader orders letters: w x
+            alphabet = {name: k for k, name in enumerate(sorted(
+                n.label.target for n in graph if n.label.kind in ("input", "node")))}
             for position, node in enumerate(graph):
                 self.names[node.symbol] = self.name(node.label)
-                self.ranks[node.symbol] = (_RANK.get(node.label.kind, 50), position)
-                self.kinds[node.symbol] = node.label.kind
+                kind = node.label.kind
+                named = graph.kind == "circuit" and kind in ("input", "node", "next")
+                order = alphabet[node.label.target] if named else position
+                self.ranks[node.symbol] = (50 if named else _RANK.get(kind, 50), order)
+                self.kinds[node.symbol] = kind
 
     # symbol names --------------------------------------------------------------------
     def _version(self, label) -> int:
@@ -198,13 +216,15 @@ class SheetPrinter(LatexPrinter):
         return sup, ""
 
     def entry(self, kind: str, layer: int | None, index: tuple[int, ...],
-              sup: str = "", sub: str = "") -> str:
+              sup: str = "", sub: str = "", tilde: bool = False) -> str:
         """W^{(l)}_{ij}, z^{(l)}_{i}, x_{i}, \\hat{y}_{k} with optional marks; the index of
-        a one-entry vector is left out (b^{(2)}, \\hat{y})."""
+        a one-entry vector is left out (b^{(2)}, \\hat{y}); ``tilde``: a nudged value."""
         if kind == "a" and layer is not None and layer == self.graph.depth:
             kind, layer = "yhat", None  # a⁽ᴸ⁾ is ŷ
         base = {"yhat": r"\hat{y}", "lr": r"\eta", "loss": r"\mathcal{L}",
                 "delta": r"\delta"}.get(kind, kind)
+        if tilde:
+            base = rf"\tilde{{{base}}}"
         units = self.graph.size(kind, layer) if index else 0
         upper = ("" if layer is None else f"({layer})") + sup
         shown = "" if (kind != "W" and units == 1) or not index else _index(index)
@@ -214,8 +234,62 @@ class SheetPrinter(LatexPrinter):
     def partial(self, numerator: str, denominator: str) -> str:
         return rf"\frac{{\partial {numerator}}}{{\partial {denominator}}}"
 
+    def graph_name(self, name: str, sub: str = "", tilde: bool = False) -> str:
+        """A computation graph's name: x, w_{0}, \\mathrm{dot}, \\alpha (with an added
+        subscript, and a tilde for a nudged value)."""
+        base, index = name, ""
+        found = re.fullmatch(r"([A-Za-z]+)_?(\d+)", name) or \
+            re.fullmatch(r"([A-Za-z][A-Za-z0-9]*)_([A-Za-z0-9]+)", name)
+        if found:
+            base, index = found.groups()
+            if len(index) > 1 and not index.isdigit():
+                index = rf"\mathrm{{{index}}}"
+        if base in _GREEK:
+            base = "\\" + base
+        elif len(base) > 1:
+            escaped = base.replace("_", r"\_")
+            base = rf"\mathrm{{{escaped}}}"
+        if tilde:
+            base = rf"\widetilde{{{base}}}" if base.startswith(r"\mathrm") else \
+                rf"\tilde{{{base}}}"
+        lower = ",".join(part for part in (index, sub) if part)
+        return base + (f"_{{{lower}}}" if lower else "")
+
+    def _nudge_mark(self, label) -> str:
+        """The subscript (k) of nudge k, when the spec has several nudges."""
+        return f"({label.nudge})" if label.nudge and len(self.graph.problem.nudges) > 1 \
+            else ""
+
+    def _circuit_name(self, label) -> str:
+        kind, target, mark = label.kind, label.target, self._nudge_mark(label)
+        output = self.graph_name(self.graph.output)
+        if kind in ("input", "node"):
+            new = r"\text{new}" if label.after else ""
+            return self.graph_name(target, ",".join(p for p in (new, mark) if p),
+                                   tilde=bool(label.nudge))
+        if kind == "grad":
+            return self.partial(output, self.graph_name(target))
+        if kind == "local":
+            node, operand = target.split(".")
+            return self.partial(self.graph_name(node), self.graph_name(operand))
+        if kind == "next":
+            return self.graph_name(target, r"\text{new}")
+        if kind == "slope":
+            return rf"\frac{{\Delta {output}}}{{\Delta {self.graph_name(target)}}}"
+        return self.entry(kind, None, ())
+
     def name(self, label) -> str:
         """The LaTeX name of a graph node."""
+        if self.graph.kind == "circuit":
+            return self._circuit_name(label)
+        if label.kind == "slope":  # Δℒ / Δθ of a nudge
+            target = self.graph.nodes[label.target].label
+            return rf"\frac{{\Delta \mathcal{{L}}}}{{\Delta {self.name(target)}}}"
+        if label.nudge:
+            sup, sub = self._marks(label.example, 0)
+            sub = ",".join(part for part in (sub, self._nudge_mark(label)) if part)
+            kind = "yhat" if label.kind == "yhat" else label.kind
+            return self.entry(kind, label.layer, label.index, sup, sub, tilde=True)
         version = self._version(label)
         sup, sub = self._marks(label.example, version)
         kind, layer, index = label.kind, label.layer, label.index
@@ -413,6 +487,29 @@ class SheetPrinter(LatexPrinter):
 
     def _print_leaky_relu_step(self, expr, exp=None):
         return self._call(ACTIVATIONS["leaky_relu"].symbol + "'", expr.args[0])
+
+    def _print_sigmoid(self, expr, exp=None):
+        return self._call(ACTIVATIONS["sigmoid"].symbol, expr.args[0])
+
+    def _arguments(self, args) -> str:
+        return ", ".join(self._print_Slot(a) if isinstance(a, Slot) else self._print(a)
+                         for a in args)
+
+    def _print_maximum(self, expr, exp=None):
+        return rf"\max\left({self._arguments(expr.args[1:])}\right)"
+
+    def _print_minimum(self, expr, exp=None):
+        return rf"\min\left({self._arguments(expr.args[1:])}\right)"
+
+    def _print_route(self, expr, exp=None):
+        """∂max/∂(input k): 1 where input k is the largest, written [x = max(x, y)]."""
+        k, _, sense, *args = expr.args
+        function = r"\max" if sense > 0 else r"\min"
+        mine = self._arguments([args[int(k)]])
+        return rf"\mathbf{{1}}\left[{mine} = {function}\left({self._arguments(args)}\right)\right]"
+
+    def _print_sign(self, expr, exp=None):
+        return self._call(r"\operatorname{sign}", expr.args[0])
 
     def _print_Float(self, expr):
         return number(Fraction(str(expr)) if expr == expr.round(30) else to_fraction(

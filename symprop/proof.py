@@ -139,9 +139,9 @@ def _tasks(graph: Graph) -> list[_Task]:
         if label.example is not None:
             continue  # per-example parts are proven through the batch total
         step = label.step
-        param = graph.resolve(f"step{step}.{label.target}" if step > 1 else label.target)
-        loss = f"step{step}.loss" if step > 1 else "loss"
-        stop = frozenset(graph.resolve(f"step{step}.{e}") for e in graph.problem.entries()
+        param = graph.parameter(label.target, step)
+        loss = graph.loss(step)
+        stop = frozenset(graph.parameter(e, step) for e in graph.problem.entries()
                          ) if step > 1 else frozenset()
         tasks.append(_Task(node.name, param, loss, stop, step))
     return tasks
@@ -239,6 +239,9 @@ def _points(graph: Graph, program: Program) -> list[list]:
     problem = graph.problem
     rng = random.Random(POINT_SEED)
     givens = [program.given_values(problem)]
+    if graph.kind == "circuit":  # points near the given one, inside every domain
+        from .circuit import random_points
+        return givens + random_points(graph, program, givens[0], rng, RANDOM_POINTS)
     probability_targets = problem.loss in ("binary_cross_entropy", "cross_entropy")
     for _ in range(RANDOM_POINTS):
         point = []

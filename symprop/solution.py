@@ -187,6 +187,9 @@ def _comparison_dict(comparison) -> dict:
 
 
 def _problem_dict(problem: Problem) -> dict:
+    if problem.kind == "circuit":
+        from .circuit_spec import problem_dict
+        return problem_dict(problem)
     return {
         "name": problem.name,
         "layers": [{"units": l.units, "activation": l.activation, "bias": l.bias}

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import ClassVar
 
 from . import activations, losses
 from .decimals import parse_decimal
@@ -24,7 +25,7 @@ PROBABILITY_OUTPUTS = tuple(a.name for a in activations.ACTIVATIONS.values() if 
 REDUCTIONS = ("mean", "sum")
 TOP_KEYS = ("name", "description", "layers", "parameters", "names", "data", "loss",
             "reduction", "learning_rate", "steps", "frozen", "relu_derivative_at_zero",
-            "digits", "significant", "variants")
+            "digits", "significant", "variants", "nudges")
 LAYER_KEYS = ("units", "activation", "bias", "alpha")
 MAX_PARAMETERS = 1_500  # measured (bench/stress.py, 2 cores): 1,001 parameters solve, prove
 # and print as JSON in 6 s; the cost grows linearly with the graph
@@ -54,8 +55,10 @@ class Example:
 
 @dataclass(frozen=True)
 class Problem:
-    """A validated problem. ``parameters`` maps canonical entries ('W1[1,2]') to values."""
+    """A validated problem. ``parameters`` maps canonical entries ('W1[1,2]') to values.
+    (A ``graph:`` spec gives a symprop.circuit_spec.CircuitProblem instead.)"""
 
+    kind: ClassVar[str] = "layers"
     name: str
     layers: tuple[Layer, ...]
     parameters: dict[str, Fraction]
@@ -73,6 +76,7 @@ class Problem:
     variants: dict = field(default_factory=dict, compare=False)
     source: str = ""
     origin: Source | None = field(default=None, compare=False, repr=False)  # marks, for errors
+    nudges: tuple = ()  # symprop.circuit_spec.Nudge: a given or forward value changed by h
 
     @property
     def depth(self) -> int:
@@ -121,12 +125,13 @@ class Problem:
                        data=tuple(data or self.data))
 
 
-def load(path, max_parameters: int | None = None) -> Problem:
-    """Read and validate a spec file (``max_parameters`` None: the default limit)."""
+def load(path, max_parameters: int | None = None):
+    """Read and validate a spec file (``max_parameters`` None: the default limit): a
+    Problem for ``layers:``, a CircuitProblem for ``graph:``."""
     return Reader(read_file(path), max_parameters).problem(Path(path).stem)
 
 
-def loads(text: str, name: str = "spec", max_parameters: int | None = None) -> Problem:
+def loads(text: str, name: str = "spec", max_parameters: int | None = None):
     """Read and validate spec text."""
     return Reader(read_text(text, name), max_parameters).problem(name)
 
@@ -232,8 +237,14 @@ class Reader:
         return tuple(self.number(v, (*path, i)) for i, v in enumerate(value))
 
     # the document ------------------------------------------------------------------
-    def problem(self, default_name: str) -> Problem:
+    def problem(self, default_name: str):
         root = self.source.tree
+        if isinstance(root, dict) and "graph" in root:
+            if "layers" in root:
+                self.fail(("graph",), "either layers (a network) or graph (a computation "
+                          "graph)", "both")
+            from .circuit_spec import read
+            return read(self, default_name)
         self.mapping(root, (), TOP_KEYS, ("layers", "parameters", "data", "loss"))
         layers = self.layers(root["layers"])
         count = Problem("", layers, {}, (), "half_squared_error").entries()
@@ -275,7 +286,9 @@ class Reader:
             significant=self.significant(root),
             variants=variants, source=self.source.name, origin=self.source)
         frozen = self.frozen(root.get("frozen", []), problem)
-        return Problem(**{**problem.__dict__, "frozen": frozen})
+        from .circuit_spec import read_nudges
+        nudges = read_nudges(self, root.get("nudges"), nudge_targets(problem))
+        return Problem(**{**problem.__dict__, "frozen": frozen, "nudges": nudges})
 
     def quantity_limit(self, root: dict, layers, parameters: int) -> None:
         """The graph's size, from the shapes alone (before any value is read)."""
@@ -465,3 +478,29 @@ class Reader:
                 self.fail(path, "a parameter such as W1, b2, W1[1,2] or a name from 'names'",
                           f"'{name}'" + suggest(name, [*problem.names, *entries]))
         return frozenset(frozen)
+
+
+def nudge_targets(problem: Problem) -> dict[str, str]:
+    """What a nudge of a layered spec may name, and the canonical name of each: a given
+    (an entry, a textbook name, x[i], y[k]) or a forward quantity (z1[1], a1[2], yhat[1],
+    a<L>[k]) of step 1, with ex<n>. for an example of a batch."""
+    out = {entry: entry for entry in problem.entries()}
+    out.update(problem.names)
+    batch = len(problem.data) > 1
+    depth = problem.depth
+    for n in range(1, len(problem.data) + 1):
+        prefix = f"ex{n}." if batch else ""
+        for kind, units in (("x", problem.layers[0].units), ("y", problem.layers[-1].units)):
+            out.update({f"{prefix}{kind}[{i}]": f"{prefix}{kind}[{i}]"
+                        for i in range(1, units + 1)})
+        for l in range(1, depth + 1):
+            for i in range(1, problem.layers[l].units + 1):
+                a = f"yhat[{i}]" if l == depth else f"a{l}[{i}]"
+                out[f"{prefix}z{l}[{i}]"] = f"{prefix}z{l}[{i}]"
+                out[f"{prefix}a{l}[{i}]"] = out[f"{prefix}{a}"] = f"{prefix}{a}"
+    for name in list(out):  # a one-entry family without its index: z1, yhat, b2
+        short = re.sub(r"\[1(,1)?\]$", "", name)
+        if short != name and f"{short}[2]" not in out and f"{short}[1,2]" not in out and \
+                f"{short}[2,1]" not in out:
+            out.setdefault(short, out[name])
+    return out

@@ -28,8 +28,9 @@ import re
 from fractions import Fraction
 
 import mpmath
-from sympy import Integer, Rational, exp, log, tanh
+from sympy import Integer, Rational, exp, log, sign, tanh
 
+from .. import gates
 from ..decimals import decimals_in, parse_decimal
 from ..evaluate import EXACT_KIT, python_source
 from ..functions import leaky_relu_step, relu, relu_step
@@ -90,7 +91,7 @@ class _Local:
     def slopes(self) -> list | None:
         """∂f/∂(each parent) in intervals; None where f is not continuous (relu')."""
         if self._slopes is None:
-            if self.formula.has(relu_step, leaky_relu_step):
+            if self.formula.has(relu_step, leaky_relu_step, *gates.KINKED, sign):
                 return None
             sources = {k: (python_source(self.formula.diff(symbol), self.names),
                            len(self.parents)) for k, symbol in enumerate(self.symbols)}
@@ -256,6 +257,8 @@ class Checker:
         self.mistaken: dict[int, list[tuple[str, object, tuple[int, ...]]]] = {}
         self.worlds: list[tuple[str, list]] = []
         for mistake in LIBRARY:
+            if mistake.scope not in (graph.kind, "both"):
+                continue
             rewritten: dict[int, tuple[object, tuple[int, ...]]] = {}
             stages: dict[str, list[int]] = {}
             for node in graph:

@@ -4,40 +4,29 @@
 A claim's name is a node (canonical or alias), a whole vector or matrix given as a list
 (``grad.W1: [[-0.0172, 0], [0.01345, 0]]``, expanded to its entries), or a sub-expression
 of named quantities (``next.W2[1,1]*next.a1[1]``, ``exp(-z2[1])``). Sub-expressions are
-read by a small recursive-descent parser over a fixed grammar; user text never reaches
-``eval`` or ``sympify``:
-
-    expr  := term (('+' | '-') term)*
-    term  := unary (('*' | '/') unary)*
-    unary := ('-' | '+') unary | power
-    power := atom (('^' | '**') ['-'] INTEGER)?
-    atom  := NUMBER | FUNCTION '(' expr ')' | NAME | '(' expr ')'
+read by symprop's one expression parser (symprop.expressions, in its ``CLAIMS`` dialect:
+whole exponents up to 12, the functions exp, log, ln, tanh, sigma, sigmoid, relu); user
+text never reaches ``eval`` or ``sympify``.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from fractions import Fraction
 
+from .. import expressions
 from ..decimals import parse_decimal
 from ..errors import SpecError
+from ..expressions import CLAIMS, ParseError, names_in, show
 from ..source import Number, Source, path_text, read_file, read_text
 
 MAX_CLAIMS = 5_000
-MAX_EXPRESSION = 200  # characters
-MAX_DEPTH = 30
-MAX_EXPONENT = 12
-FUNCTIONS = {"exp": "exp", "log": "log", "ln": "log", "tanh": "tanh", "sigma": "sigma",
-             "sigmoid": "sigma", "relu": "relu"}
+MAX_EXPRESSION = CLAIMS.max_length  # characters
+FUNCTIONS = CLAIMS.functions
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_TOKEN = re.compile(r"""
-    (?P<space>\s+)
-  | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*
-             (?:\[\s*\d+\s*(?:,\s*\d+\s*)?\])?)
-  | (?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)
-  | (?P<op>\*\*|[-+*/^()·×−])
-""", re.VERBOSE)
+__all__ = ["FUNCTIONS", "MAX_CLAIMS", "MAX_EXPRESSION", "ParseError", "RawClaim",
+           "from_option", "from_source", "names_in", "number_text", "parse", "read_answers",
+           "read_answers_text", "show", "tokens"]
 
 
 @dataclass(frozen=True)
@@ -133,171 +122,12 @@ def from_option(option: str) -> RawClaim:
     return RawClaim(name.strip(), number_text(text.strip(), name.strip(), "--claim"), "--claim")
 
 
-# sub-expressions -------------------------------------------------------------------------
-class ParseError(ValueError):
-    """The text is not an expression of the grammar above."""
-
-
-def tokens(text: str) -> list[tuple[str, str]]:
-    if len(text) > MAX_EXPRESSION:
-        raise ParseError("too long")
-    out, position = [], 0
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        if not match:
-            raise ParseError(f"unexpected {text[position]!r}")
-        position = match.end()
-        kind = match.lastgroup
-        if kind == "space":
-            continue
-        word = re.sub(r"\s+", "", match.group())
-        if kind == "op":
-            word = {"·": "*", "×": "*", "−": "-", "^": "**"}.get(word, word)
-        out.append((kind, word))
-    return out
-
-
-class _Parser:
-    def __init__(self, items: list[tuple[str, str]]):
-        self.items, self.at, self.depth = items, 0, 0
-
-    def peek(self) -> tuple[str, str] | None:
-        return self.items[self.at] if self.at < len(self.items) else None
-
-    def take(self, word: str | None = None) -> tuple[str, str]:
-        item = self.peek()
-        if item is None or (word is not None and item[1] != word):
-            raise ParseError(f"expected {word or 'more'}")
-        self.at += 1
-        return item
-
-    def enter(self):
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise ParseError("nested too deeply")
-
-    def expr(self):
-        self.enter()
-        node = self.term()
-        while (item := self.peek()) and item[1] in "+-" and item[0] == "op":
-            self.take()
-            node = ("add" if item[1] == "+" else "sub", node, self.term())
-        self.depth -= 1
-        return node
-
-    def term(self):
-        node = self.unary()
-        while (item := self.peek()) and item[0] == "op" and item[1] in ("*", "/"):
-            self.take()
-            node = ("mul" if item[1] == "*" else "div", node, self.unary())
-        return node
-
-    def unary(self):
-        item = self.peek()
-        if item and item[0] == "op" and item[1] in "+-":
-            self.take()
-            self.enter()
-            inner = self.unary()
-            self.depth -= 1
-            return inner if item[1] == "+" else ("neg", inner)
-        return self.power()
-
-    def power(self):
-        base = self.atom()
-        item = self.peek()
-        if item and item[1] == "**":
-            self.take()
-            sign = 1
-            if (nxt := self.peek()) and nxt[1] == "-":
-                self.take()
-                sign = -1
-            kind, word = self.take()
-            if kind != "number" or not word.isdigit() or int(word) > MAX_EXPONENT:
-                raise ParseError(f"an integer exponent up to {MAX_EXPONENT}")
-            return ("pow", base, sign * int(word))
-        return base
-
-    def atom(self):
-        kind, word = self.take()
-        if kind == "number":
-            try:
-                return ("num", parse_decimal(word))
-            except ValueError as error:  # e.g. an exponent beyond ±400
-                raise ParseError(f"a number within range ({error})") from None
-        if kind == "name":
-            nxt = self.peek()
-            if word in FUNCTIONS and nxt and nxt[1] == "(":
-                self.take("(")
-                inner = self.expr()
-                self.take(")")
-                return ("call", FUNCTIONS[word], inner)
-            return ("name", word)
-        if word == "(":
-            inner = self.expr()
-            self.take(")")
-            return inner
-        raise ParseError(f"unexpected {word!r}")
-
-
+# sub-expressions: the one grammar of symprop.expressions, in the claims' dialect ---------
 def parse(text: str):
     """A small tree of tuples: ('num', Fraction), ('name', text), ('neg', x),
     ('add'|'sub'|'mul'|'div', x, y), ('pow', x, n), ('call', function, x)."""
-    parser = _Parser(tokens(text))
-    tree = parser.expr()
-    if parser.peek() is not None:
-        raise ParseError(f"unexpected {parser.peek()[1]!r}")
-    return tree
+    return expressions.parse(text, CLAIMS)
 
 
-def names_in(tree) -> list[str]:
-    """Every name the tree uses, in order of first use."""
-    out: list[str] = []
-
-    def walk(node):
-        if node[0] == "name":
-            if node[1] not in out:
-                out.append(node[1])
-        elif node[0] in ("neg", "pow"):
-            walk(node[1])
-        elif node[0] == "call":
-            walk(node[2])
-        elif node[0] != "num":
-            walk(node[1])
-            walk(node[2])
-
-    walk(tree)
-    return out
-
-
-def show(tree, names: dict[str, str]) -> str:
-    """Canonical text of a tree, with names replaced by ``names`` (canonical names)."""
-    precedence = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
-
-    def go(node, outer: int = 0) -> str:
-        kind = node[0]
-        if kind == "num":
-            value = node[1]
-            text = str(value) if value.denominator == 1 else _plain(value)
-            return text
-        if kind == "name":
-            return names.get(node[1], node[1])
-        if kind == "call":
-            function = {"sigma": "sigma"}.get(node[1], node[1])
-            return f"{function}({go(node[2])})"
-        mine = precedence[kind]
-        if kind == "neg":
-            text = "-" + go(node[1], mine)
-        elif kind == "pow":
-            text = f"{go(node[1], mine + 1)}^{node[2]}"
-        else:
-            symbol = {"add": "+", "sub": "-", "mul": "*", "div": "/"}[kind]
-            right = go(node[2], mine + (kind in ("sub", "div")))
-            text = f"{go(node[1], mine)}{symbol}{right}"
-        return f"({text})" if mine < outer else text
-
-    return go(tree)
-
-
-def _plain(value: Fraction) -> str:
-    from ..decimals import decimal_text
-    return decimal_text(value)
+def tokens(text: str) -> list[tuple[str, str]]:
+    return expressions.tokens(text, CLAIMS)

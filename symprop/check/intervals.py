@@ -10,6 +10,8 @@ import functools
 import math
 from fractions import Fraction
 
+from .. import gates
+
 _INF = math.inf
 BOXES = 4000  # branch-and-bound budget per question; beyond it, the benefit of the doubt
 
@@ -155,6 +157,7 @@ INTERVAL_KIT = {
     "exp": _monotone(math.exp), "log": _iv_log, "tanh": _monotone(math.tanh),
     "relu": _iv_relu, "relu_step": _iv_relu_step,
     "leaky_relu": _iv_leaky, "leaky_relu_step": _iv_leaky_step,
+    **gates.interval_kit(),  # computation graphs: σ, max, min, |u|, non-whole powers
 }
 
 

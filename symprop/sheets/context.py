@@ -12,6 +12,7 @@ from ..decimals import difference, less
 from ..errors import RenderError
 from ..evaluate import is_exact
 from ..latex import BREAK, broken, fill, number, scientific, shown_exactly, written
+from . import nudges
 from .skeleton import Hole
 
 ROUNDINGS = ("exact", "carry")
@@ -131,6 +132,14 @@ class Render:
             self.plain[name] = text
         return text
 
+    def exact(self, name: str) -> str:
+        """A value with every place it has when it terminates within 12 places (the nudge
+        checks: 2.0060045), else as ``text`` shows it."""
+        return self.hole(("_exact", name), self._exact(name))
+
+    def _exact(self, name: str) -> str:
+        return written(self.values[name], self.decimals, self.significant)
+
     def numbers(self, name: str) -> tuple:
         """A line's number-dependent strings: the relation, the substituted formula (with
         its break marks), the formula with the values of e^{…}, ln, tanh, and the other
@@ -229,6 +238,7 @@ class Render:
             "checks": None if not checks else self.checks(checks),
             "batch": len(plan["examples"]) > 1, "multistep": len(r.graph.steps) > 1,
             "lr": self.text("lr") if "lr" in r.graph.nodes else None,
+            "nudges": nudges.context(self, nudges.plan(r.graph)),
             "packages": r.PREAMBLE_PACKAGES,
         }
 

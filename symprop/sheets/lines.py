@@ -80,6 +80,8 @@ def _textbook_forms(printer: SheetPrinter, label, line: Line) -> None:
     """σ(z) and softmax(z)ᵢ before the formula of an activation; ∂L/∂z = ∂L/∂a · ∂a/∂z
     for δ; the two or three chain-rule factors of a gradient."""
     graph = printer.graph
+    if graph.kind == "circuit":  # a computation graph's lines are its formulas as they are
+        return
     sup, sub = printer._marks(label.example, printer._version(label))
     loss = printer.entry("loss", None, (), sup, sub)
     layer, index = label.layer, label.index

@@ -26,6 +26,13 @@ class SheetRenderer:
 
     PREAMBLE_PACKAGES = ("amsmath", "amssymb", "booktabs", "tikz")
 
+    def __new__(cls, graph, user_templates=None):
+        """A computation graph (a ``graph:`` spec) gets its own sheet: symprop.sheets.circuit."""
+        if cls is SheetRenderer and graph.kind == "circuit":
+            from .circuit import CircuitRenderer
+            cls = CircuitRenderer
+        return super().__new__(cls)
+
     def __init__(self, graph, user_templates=None):
         self.graph = graph
         self.printers = Printers(graph)

@@ -123,11 +123,14 @@ class Plan:
         self.slots = [(position[name], grid.values) for name, grid in self.rules.vary.items()]
         self.target_groups = self._target_groups(position)
         self.sizes = np.array([len(values) for _, values in self.slots], dtype=np.int64)
-        layers = problem.layers
         zs = [n for n in self.graph if n.label.kind == "z"]
         self.relu_z = [index[n.name] for n in zs
-                       if ACTIVATIONS[layers[n.label.layer].activation].kinked]
+                       if ACTIVATIONS[problem.layers[n.label.layer].activation].kinked]
         self.all_z = [index[n.name] for n in zs]
+        self.kinks: list = []  # a computation graph's ReLU at 0, max/min at a tie, |u| at 0
+        if self.graph.kind == "circuit":
+            from ..circuit import kink_tests
+            self.kinks = kink_tests(self.graph, self.program)
         self.gradients = [index[n.name] for n in self.graph.stage("gradient")
                           if n.label.example is None and n.name not in self.rules.allowed_zero]
         self.loss_pairs = self._loss_pairs()
@@ -160,7 +163,8 @@ class Plan:
         """(given position, name) of each example's targets where they must form a
         distribution (softmax with cross-entropy) and some of them vary."""
         problem = self.problem
-        if problem.loss != "cross_entropy" or problem.layers[-1].activation != "softmax":
+        if problem.kind == "circuit" or problem.loss != "cross_entropy" or \
+                problem.layers[-1].activation != "softmax":
             return []
         varied = {k for k, _ in self.slots}
         groups: dict = {}
@@ -223,6 +227,9 @@ class Plan:
                     return "nice", names[i], None
         for i in self.relu_z:
             if values[i] == 0:
+                return "relu_zero", names[i], None
+        for i, test in self.kinks:
+            if test(values):
                 return "relu_zero", names[i], None
         if self.rules.preactivation is not None:
             low, high = self.rules.preactivation

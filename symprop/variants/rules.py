@@ -123,6 +123,14 @@ class _Reader(Reader):
             raw = {"decimals": raw}
         self.mapping(raw, ("nice",), ("decimals",))
         places = self.integer(raw.get("decimals", "0"), ("nice", "decimals"), 0, 12)
+        if self.graph.kind == "circuit":
+            from ..circuit import transcendental
+            found = transcendental(self.problem)
+            if found:
+                self.fail(("nice",), "a graph without exp, log, tanh or sigmoid "
+                          "(exponentials never have finitely many decimals)",
+                          f"{found[1]} in node {found[0]}")
+            return places
         for index, layer in enumerate(self.problem.layers[1:], 1):
             if not ACTIVATIONS[layer.activation].nice:
                 nice = ", ".join(name for name, a in ACTIVATIONS.items() if a.nice)
@@ -157,6 +165,8 @@ class _Reader(Reader):
         givens = [node for node in graph if node.formula is None]
         if key == "parameters":
             return 0, problem.trained()
+        if graph.kind == "circuit":  # a computation graph: its inputs by name
+            return self.circuit_targets(key, path)
         if key in ("x", "y"):
             return 1, [n.name for n in givens if n.label.kind == key]
         match = re.fullmatch(r"([xy])\[(\d+)\]", key)
@@ -179,6 +189,20 @@ class _Reader(Reader):
                    *problem.names, *problem.entries()]
         self.fail(path, "parameters, W<l>, b<l>, an entry such as W1[1,2], a name from "
                   "'names', x, y, x[i], y[k] or lr", f"'{key}'{suggest(key, choices)}")
+
+    def circuit_targets(self, key: str, path: tuple) -> tuple[int, list[str]]:
+        """``inputs`` (every input), an input's name, or lr."""
+        problem = self.problem
+        if key == "inputs":
+            return 0, list(problem.inputs)
+        if key in problem.inputs:
+            return 2, [key]
+        if key == "lr" and problem.learning_rate is not None:
+            return 2, ["lr"]
+        choices = ["parameters", "inputs", *problem.inputs,
+                   *(["lr"] if problem.learning_rate else [])]
+        self.fail(path, "parameters, inputs, an input's name "
+                  f"({', '.join(problem.inputs)}) or lr", f"'{key}'{suggest(key, choices)}")
 
     def grid(self, raw, path: tuple, kind: str) -> Grid | None:
         if raw == "given":
@@ -338,6 +362,8 @@ class _Reader(Reader):
                         self.fail(("allow_zero_gradient", index), "a gradient such as "
                                   "grad.W1[1,2] or grad.W1", f"'{item}'")
                     allowed.add(name)
+        if self.graph.kind == "circuit":
+            return frozenset(allowed)
         zero_inputs = set()
         for j in range(1, self.problem.layers[0].units + 1):
             nodes = [n for n in self.graph if n.formula is None and n.label.kind == "x"

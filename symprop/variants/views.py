@@ -63,22 +63,36 @@ class Views:
 
         self.plan = plan
         self.formats = tuple(formats)
+        graph, problem = plan.graph, plan.problem
+        self.circuit = graph.kind == "circuit"  # a computation graph (graph: spec)
         self.templates = {name: load(name, user_templates) for name in (
             "question.tex.j2", "variants-document.tex.j2", "variants-solution.tex.j2",
             "moodle.xml.j2", "question.html.j2", "feedback.html.j2", "variant-spec.yaml.j2")}
-        graph, problem = plan.graph, plan.problem
+        if self.circuit:
+            self.templates["question.tex.j2"] = load("circuit-question.tex.j2",
+                                                     user_templates)
         self.sheet = SheetRenderer(graph, user_templates)  # prepared once per graph
         self.user_templates = user_templates
         self.packages = list(dict.fromkeys(("amsmath", "amssymb", "booktabs", "graphicx",
-                                            *SheetRenderer.PREAMBLE_PACKAGES)))
+                                            *self.sheet.PREAMBLE_PACKAGES)))
         givens = {plan.program.names[i]: v for i, v in zip(plan.program.givens, plan.base,
                                                            strict=True)}
-        # the picture without numbers (symprop.variants.diagram), the same for every draw
-        self.diagram = diagram.geometry(self.sheet.network(givens, plan.rules.decimals))
+        # the network's picture without numbers (symprop.variants.diagram), the same for
+        # every draw; a computation graph's question draws its circuit itself
+        self.diagram = None if self.circuit else \
+            diagram.geometry(self.sheet.network(givens, plan.rules.decimals))
         self.tex = self.sheet.symbols  # the sheet's notation, for every view of a variant
         printer = self.sheet.printer
+        self.width = 3
+        if self.circuit:
+            calculator = self.sheet.circuit.functions & {"exp", "log", "tanh", "sigmoid",
+                                                         "sqrt"}
+            self.static = {**self.sheet.question_context(plan.rules.decimals),
+                           "exponential_rule": "calculator" if calculator else None}
+            return
         self.static = {
             "problem": {"name": problem.name, "description": problem.description},
+            "circuit": False,
             "layers": [{"units": graph.size("x")}] + [  # the input layer first
                 {"units": len(graph.vector("z", l, example=graph.examples[0])),
                  "activation": graph.activation(l).name,
@@ -94,7 +108,6 @@ class Views:
                         "x": [printer.vector("x", None, ex) for ex in graph.examples],
                         "y": [printer.vector("y", None, ex) for ex in graph.examples]},
         }
-        self.width = 3
 
     @functools.cached_property
     def marking(self) -> Marking:
@@ -127,12 +140,16 @@ class Views:
                     for ex in graph.examples]
         label = self.label(variant.number)
         values = dict(zip(plan.program.names, variant.values, strict=True))
-        network = self.sheet.network(values, plan.rules.decimals)
+        network = None if self.circuit else self.sheet.network(values, plan.rules.decimals)
         answers = [{**answer, "tex": self.tex[answer["name"]]} for answer in key["answers"]]
+        if self.circuit:  # its inputs, as drawn
+            parameters, examples = [], []
+            self.static["inputs"] = [{"symbol": self.tex[n], "value": given[n]}
+                                     for n in graph.inputs]
         return {**self.static, "parameters": parameters, "examples": examples,
                 "lr": given.get("lr"), "exponentials": plan.exponential_table(variant.values),
                 "network": network, "diagram": self.diagram,
-                "diagram_texts": diagram.texts(network),
+                "diagram_texts": None if network is None else diagram.texts(network),
                 "ask": answers, "answers": answers,
                 "variant": {"number": variant.number, "label": label,
                             "idnumber": f"{problem.name}-{label}",
@@ -177,6 +194,29 @@ class Views:
         def row(names):
             return "[" + ", ".join(given[n] for n in names) + "]"
 
+        variant_context = {"label": self.label(variant.number),
+                           "spawn_key": list(variant.spawn_key), "draw": variant.draw}
+        name = json.dumps(f"{problem.name} (variant {self.label(variant.number)})",
+                          ensure_ascii=False)
+        description = json.dumps(problem.description, ensure_ascii=False) \
+            if problem.description else ""
+        if self.circuit:  # a graph: spec with this variant's inputs
+            spec = {"name": name, "description": description,
+                    "inputs": [f"{json.dumps(n)}: {given[n]}" for n in problem.inputs],
+                    "nodes": [(json.dumps(f.name), json.dumps(f.text)) for f in problem.nodes],
+                    "output": json.dumps(problem.output),
+                    "learning_rate": given.get("lr"),
+                    "parameters": [json.dumps(n) for n in problem.updated],
+                    "nudges": [f"{{{json.dumps(n.written)}: "
+                               f"{_yaml_number(decimal_text(n.amount))}}}"
+                               for n in problem.nudges],
+                    "max_at_tie": problem.max_at_tie if problem.tie_stated else None,
+                    "relu_derivative_at_zero": _yaml_number(decimal_text(
+                        problem.relu_derivative_at_zero)),
+                    "digits": plan.rules.decimals}
+            return fill(self.templates["variant-spec.yaml.j2"], {
+                "spec": spec, "source": source, "seed": seed, "variant": variant_context,
+                "circuit": True})
         layers = [[f"units: {graph.size('x')}"]]
         for l in graph.layers:
             layer = problem.layers[l]
@@ -192,10 +232,7 @@ class Views:
             if graph.biases(l):
                 parameters.append((f"b{l}", row(graph.biases(l))))
         spec = {
-            "name": json.dumps(f"{problem.name} (variant {self.label(variant.number)})",
-                               ensure_ascii=False),
-            "description": json.dumps(problem.description, ensure_ascii=False)
-            if problem.description else "",
+            "name": name, "description": description,
             "layers": layers, "parameters": parameters,
             "names": [f"{json.dumps(alias)}: {json.dumps(entry)}"
                       for alias, entry in problem.names.items()],
@@ -209,9 +246,8 @@ class Views:
             "digits": plan.rules.decimals,
         }
         return fill(self.templates["variant-spec.yaml.j2"], {
-            "spec": spec, "source": source, "seed": seed,
-            "variant": {"label": self.label(variant.number),
-                        "spawn_key": list(variant.spawn_key), "draw": variant.draw}})
+            "spec": spec, "source": source, "seed": seed, "variant": variant_context,
+            "circuit": False})
 
     def document(self, pages: list[str]) -> str:
         """A LaTeX document around pages; with question pages, it draws their picture
