@@ -8,6 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from symprop.cli import main
+from symprop.errors import SpecError
+from symprop.spec import loads
 
 GOOD = """\
 layers: [{units: 2}, {units: 2, activation: sigmoid}, {units: 1, activation: sigmoid}]
@@ -127,3 +129,32 @@ def test_every_command_takes_the_parameter_limit(command, tmp_path):
     assert "9 parameters" in refused.output and "--max-parameters" in refused.output
     accepted = CliRunner().invoke(main, [*base, "--max-parameters", "9"])
     assert accepted.exit_code == 0, accepted.output
+
+
+# issue 14: every message is one line ------------------------------------------------------
+def test_control_characters_in_a_value_stay_on_one_line(tmp_path):
+    result = run(GOOD.replace("b2: [0.05]", 'b2: [!!float "x\\nFAKE: line"]'), tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "got x\\nFAKE: line" in result.stderr
+
+
+@pytest.mark.parametrize("command", [
+    ["check", "SPEC", "--claim", "a1[1]=0.5\nFAKE: line"],
+    ["solve", "no\nsuch\u2028file.yaml"],
+    ["solve", "SPEC", "--format", "x\ny"],
+])
+def test_user_text_in_any_message_stays_on_one_line(command):
+    spec = str(Path(__file__).resolve().parent.parent / "examples" / "textbook-2-2-1.yaml")
+    result = CliRunner().invoke(main, [spec if part == "SPEC" else part for part in command])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "\u2028" not in result.output
+    assert "\\n" in result.output
+
+
+def test_a_variants_rule_name_with_a_newline_stays_on_one_line():
+    from symprop.variants import Plan
+
+    text = GOOD + 'variants:\n  vary: {"W1\\nFAKE": {values: [1, 2]}}\n'
+    with pytest.raises(SpecError) as caught:
+        Plan(loads(text, "spec.yaml"))
+    assert "\n" not in str(caught.value) and "W1\\nFAKE" in str(caught.value)
