@@ -389,6 +389,7 @@ def test_pdfs_build(tmp_path, spec):
     folder = tmp_path / path.stem / "variants"
     for name in ("questions.pdf", "solutions.pdf"):
         assert (folder / name).read_bytes().startswith(b"%PDF")
+        assert b"/CreationDate" not in (folder / name).read_bytes()  # reproducible
     assert "questions.pdf" in json.loads((folder / "manifest.json").read_text())["files"]
 
 
