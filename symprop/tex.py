@@ -1,8 +1,8 @@
 """Run the TeX engine safely: no shell escape, paranoid file access, a time limit.
 
-The document is compiled in a private temporary folder; only the finished PDF is moved
-to its destination (atomically). A failed build raises RenderError with the error lines
-of the log (or of the engine's own output).
+The document is compiled in a private temporary folder, which is removed on every way out;
+only the finished PDF is moved to its destination (atomically). A failed build raises
+RenderError with the error lines of the log (or the engine's own output).
 
 Every PDF is reproducible, whatever the template: the engine runs with
 ``\\pdfinfoomitdate=1`` (no /CreationDate or /ModDate), ``\\pdftrailerid{}`` (no random
@@ -17,11 +17,10 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 from .errors import RenderError
-from .output import write_atomic
+from .output import temporary_folder, write_atomic
 
 ENGINE = "pdflatex"
 RUNS = 2  # the second run settles references and TikZ positions
@@ -43,8 +42,7 @@ def pdf_bytes(tex: str, runs: int = RUNS) -> bytes:
     env = dict(os.environ, openin_any="p", openout_any="p", shell_escape="f",
                TEXMFOUTPUT="", max_print_line="1000", SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH)
     env.pop("FORCE_SOURCE_DATE", None)  # \today stays today's date in an instructor's template
-    with tempfile.TemporaryDirectory(prefix="symprop-tex-") as folder:
-        work = Path(folder)
+    with temporary_folder("symprop-tex-") as work:
         (work / "sheet.tex").write_text(tex, encoding="utf-8")
         command = [ENGINE, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
                    "-file-line-error", "-jobname=sheet", REPRODUCIBLE + r"\input{sheet.tex}"]

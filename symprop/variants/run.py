@@ -59,44 +59,90 @@ def run_id(spec_bytes: bytes, count: int, seed: int, max_tries: int | None) -> s
     return hashlib.sha256(text).hexdigest()
 
 
-def prepare_folder(folder, identity: str, force: bool) -> None:
-    """Refuse a folder written by another run (unless ``force``); then mark it as ours
-    and remove its manifest, so an interrupted run never leaves a complete-looking folder."""
+def prepare_folder(folder, identity: str, force: bool):
+    """Check the folder before a run, and return the Ledger of the files earlier runs wrote.
+
+    Without ``force``, a folder written by another run is refused, and so is a file of this
+    run that was changed since it was written. Then the folder is marked as ours (the marker
+    keeps the ledger) and its manifest is removed, so an interrupted run never leaves a
+    folder that looks complete."""
     import json
     from pathlib import Path
 
     from ..errors import OutputError
-    from ..output import write_atomic
+    from ..output import Ledger
 
     folder = Path(folder)
-    if folder.exists() and any(folder.iterdir()) and not force:
-        previous = None
-        for name in (MANIFEST, MARKER):
-            try:
-                text = (folder / name).read_text(encoding="utf-8")
-                previous = json.loads(text)["run"] if name == MANIFEST else text.strip()
-                break
-            except (OSError, ValueError, KeyError, TypeError):
-                continue
-        if previous != identity:
-            raise OutputError(f"{folder}: holds variants from another run (a different spec, "
-                              "-n, --seed or --max-tries); use --force to replace them, or "
-                              "--output for another folder")
-    write_atomic(folder / MARKER, identity + "\n")
-    (folder / MANIFEST).unlink(missing_ok=True)
+    try:
+        occupied = folder.exists() and any(folder.iterdir())
+    except OSError as error:
+        raise OutputError(f"{folder}: cannot read ({error.strerror or error})") from None
+    previous, ledger = None, Ledger(folder)
+    for name in (MANIFEST, MARKER):  # the last complete run, else an interrupted one
+        try:
+            text = (folder / name).read_text(encoding="utf-8")
+        except (OSError, ValueError):
+            continue
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and "run" in data:
+            previous, ledger = data["run"], Ledger(folder, data.get("sha256"))
+            break
+        if name == MARKER:  # written by symprop before the ledger: the run's identity alone
+            previous = text.strip()
+    if occupied and previous != identity and not force:
+        raise OutputError(f"{folder}: holds variants from another run (a different spec, "
+                          "-n, --seed or --max-tries); use --force to replace them, or "
+                          "--output for another folder")
+    if not force:  # fail before drawing, not after
+        for name in sorted(ledger.recorded):
+            ledger.claim(folder / name, None)
+    _mark(folder, identity, ledger)
+    try:
+        (folder / MANIFEST).unlink(missing_ok=True)
+    except OSError as error:
+        raise OutputError(f"{folder / MANIFEST}: cannot remove ({error.strerror or error})"
+                          ) from None
+    return ledger
+
+
+def _mark(folder, identity: str, ledger) -> None:
+    from ..output import write_atomic
+
+    write_atomic(folder / MARKER, _json({"run": identity, "sha256": ledger.to_dict()}))
+
+
+def _write_all(jobs) -> None:
+    """Write (path, bytes) jobs in threads; on an error or an interruption, the writes not
+    yet started are cancelled (the ones under way finish: files are whole or absent)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ..output import write_atomic
+
+    pool = ThreadPoolExecutor(WRITERS)
+    try:
+        for future in [pool.submit(write_atomic, path, data) for path, data in jobs]:
+            future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def write(plan: Plan, views: Views, rendered: list[Rendered], folder, *, seed: int,
-          identity: str, spec_name: str, tally: Tally, pdf: bool = False) -> list:
-    """Every file of the run, atomically; the manifest last."""
-    import shutil
+          identity: str, spec_name: str, tally: Tally, pdf: bool = False, ledger=None,
+          force: bool = False) -> list:
+    """Every file of the run, atomically; the manifest last. ``ledger`` (from
+    prepare_folder) says which existing files symprop wrote: only those are replaced
+    without ``force``, and only unchanged ones that this run does not write are deleted."""
     from concurrent.futures import ThreadPoolExecutor
     from pathlib import Path
 
     from .. import __version__
-    from ..output import write_atomic
+    from ..output import Ledger, write_atomic
 
     folder = Path(folder)
+    ledger = ledger if ledger is not None else Ledger(folder)
     jobs: list[tuple[Path, str | bytes]] = []
     labels = []
     for item in rendered:
@@ -107,27 +153,34 @@ def write(plan: Plan, views: Views, rendered: list[Rendered], folder, *, seed: i
         jobs.append((folder / label / "key.json", _json(item.key)))
     jobs.append((folder / "key.csv", key_csv(plan, rendered)))
     jobs.append((folder / "moodle.xml", views.moodle([item.context for item in rendered])))
-    with ThreadPoolExecutor(WRITERS) as pool:
-        for future in [pool.submit(write_atomic, path, data) for path, data in jobs]:
-            future.result()
-    files = [str(path.relative_to(folder)) for path, _ in jobs]
-    pdfs = {"questions.pdf": [item.question for item in rendered],
-            "solutions.pdf": [item.solution for item in rendered]}
-    if pdf:  # the two documents compile side by side
-        from ..tex import build_pdf
+    jobs = [(path, data.encode("utf-8") if isinstance(data, str) else data)
+            for path, data in jobs]
+    pdfs = {folder / "questions.pdf": [item.question for item in rendered],
+            folder / "solutions.pdf": [item.solution for item in rendered]} if pdf else {}
+    for path, data in jobs:  # every file is checked before the first is written
+        ledger.claim(path, data, force)
+    for path in pdfs:
+        ledger.claim(path, None, force)
+    for path, data in jobs:  # until the manifest, old and new content both count as ours
+        ledger.expect(path, data)
+    _mark(folder, identity, ledger)
+    _write_all(jobs)
+    if pdfs:  # the two documents compile side by side
+        from ..tex import pdf_bytes
 
         with ThreadPoolExecutor(len(pdfs)) as pool:
-            for future in [pool.submit(build_pdf, views.document(pages), folder / name,
-                                       BUNDLE_RUNS)
-                           for name, pages in pdfs.items()]:
-                future.result()
-        files += list(pdfs)
-    else:
-        for name in pdfs:
-            (folder / name).unlink(missing_ok=True)  # a stale PDF would not match
-    for stale in folder.iterdir():  # variant folders of an earlier, larger run
-        if stale.is_dir() and stale.name.isdigit() and stale.name not in labels:
-            shutil.rmtree(stale)
+            built = [(path, pool.submit(pdf_bytes, views.document(pages), BUNDLE_RUNS))
+                     for path, pages in pdfs.items()]
+            built = [(path, future.result()) for path, future in built]
+        for path, data in built:
+            ledger.expect(path, data)
+        _mark(folder, identity, ledger)
+        _write_all(built)
+        jobs += built
+    files = [ledger.name(path) for path, _ in jobs]
+    ledger.remove_stale(files)  # an earlier run's files (more variants, PDFs) that are unchanged
+    for path, data in jobs:
+        ledger.settle(path, data)
     manifest = {
         "symprop": __version__, "run": identity, "spec": spec_name,
         "problem": plan.problem.name, "count": len(rendered), "seed": seed,
@@ -142,6 +195,7 @@ def write(plan: Plan, views: Views, rendered: list[Rendered], folder, *, seed: i
                       "draw": item.variant.draw}
                      for label, item in zip(labels, rendered, strict=True)],
         "files": sorted(files),
+        "sha256": ledger.to_dict(),
     }
     write_atomic(folder / MANIFEST, _json(manifest))
     (folder / MARKER).unlink(missing_ok=True)
@@ -176,8 +230,8 @@ def make(spec, count: int, seed: int, *, output=None, pdf: bool = False, force: 
     views.width = max(3, len(str(count)))
     folder = output_dir(spec, output) / "variants"
     identity = run_id(Path(spec).read_bytes(), count, seed, max_tries)
-    prepare_folder(folder, identity, force)
+    ledger = prepare_folder(folder, identity, force)
     rendered, tally = plan.generate(count, seed, progress, jobs, views)
     write(plan, views, rendered, folder, seed=seed, identity=identity,
-          spec_name=Path(spec).name, tally=tally, pdf=pdf)
+          spec_name=Path(spec).name, tally=tally, pdf=pdf, ledger=ledger, force=force)
     return folder
