@@ -29,6 +29,7 @@ from pathlib import Path
 from .errors import OutputError
 
 LEDGER = ".symprop-files.json"
+_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 # interruptions ------------------------------------------------------------------------------
@@ -70,6 +71,30 @@ def uninterrupted():
         if not _Pending.depth and _Pending.signum is not None:
             signum, _Pending.signum = _Pending.signum, None
             raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def signals_held():
+    """Around forking workers: Ctrl-C and SIGTERM wait in the kernel until the block ends.
+    The children inherit the hold and end it in quiet_worker, once their handlers are set,
+    so no signal reaches a child that still has its parent's handler."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def quiet_worker() -> None:
+    """Initializer for forked workers. The parent handles interruptions: a worker ignores
+    Ctrl-C, and on SIGTERM (Pool.terminate) it ends silently, with no traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
 
 
 @contextlib.contextmanager

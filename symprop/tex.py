@@ -17,6 +17,8 @@ import os
 import re
 import shutil
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 from .errors import RenderError
@@ -26,6 +28,7 @@ ENGINE = "pdflatex"
 RUNS = 2  # the second run settles references and TikZ positions
 # A document without cross-references (the variants' bundles) needs one run only.
 SECONDS = 180
+POLL_SECONDS = 0.1  # how often a running engine looks for a cancel
 LOG_TAIL_LINES = 25
 REPRODUCIBLE = r"\pdfinfoomitdate=1 \pdftrailerid{} \pdfsuppressptexinfo=-1 "
 SOURCE_DATE_EPOCH = "0"
@@ -35,8 +38,9 @@ def available() -> bool:
     return shutil.which(ENGINE) is not None
 
 
-def pdf_bytes(tex: str, runs: int = RUNS) -> bytes:
-    """Compile LaTeX source ``tex`` (``runs`` times) and return the PDF."""
+def pdf_bytes(tex: str, runs: int = RUNS, cancel: threading.Event | None = None) -> bytes:
+    """Compile LaTeX source ``tex`` (``runs`` times) and return the PDF. Setting ``cancel``
+    (from another thread) stops the engine at once."""
     if not available():
         raise RenderError(f"{ENGINE} not found: install TeX Live (see the README) to build PDFs")
     env = dict(os.environ, openin_any="p", openout_any="p", shell_escape="f",
@@ -47,15 +51,34 @@ def pdf_bytes(tex: str, runs: int = RUNS) -> bytes:
         command = [ENGINE, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
                    "-file-line-error", "-jobname=sheet", REPRODUCIBLE + r"\input{sheet.tex}"]
         for _ in range(max(1, runs)):
-            try:
-                result = subprocess.run(command, cwd=work, env=env, stdin=subprocess.DEVNULL,
-                                        capture_output=True, timeout=SECONDS, check=False)
-            except subprocess.TimeoutExpired:
-                raise RenderError(f"{ENGINE} did not finish within {SECONDS} s") from None
+            result = _run(command, work, env, cancel)
             if result.returncode != 0:
                 raise RenderError(f"{ENGINE} failed: "
                                   f"{_failure(work / 'sheet.log', result)}")
         return (work / "sheet.pdf").read_bytes()
+
+
+def _run(command, work, env, cancel) -> subprocess.CompletedProcess:
+    """subprocess.run with a time limit that also stops when ``cancel`` is set."""
+    deadline = time.monotonic() + SECONDS
+    with subprocess.Popen(command, cwd=work, env=env, stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        try:
+            while True:
+                try:
+                    stdout, stderr = process.communicate(timeout=POLL_SECONDS)
+                    break
+                except subprocess.TimeoutExpired:
+                    if cancel is not None and cancel.is_set():
+                        raise RenderError(f"{ENGINE} was stopped") from None
+                    if time.monotonic() > deadline:
+                        raise RenderError(f"{ENGINE} did not finish within {SECONDS} s"
+                                          ) from None
+        except BaseException:  # also Ctrl-C and SIGTERM: the engine goes too
+            process.kill()
+            process.wait()
+            raise
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
 def build_pdf(tex: str, destination: str | Path, runs: int = RUNS) -> Path:

@@ -1,6 +1,6 @@
 """Nothing a user wrote is lost (issue 14): symprop replaces and deletes only its own unchanged
 files, keeps names inside the output folder, creates ordinary files, and cleans up on every
-way out."""
+way out, including SIGTERM."""
 
 import errno
 import hashlib
@@ -8,6 +8,10 @@ import json
 import os
 import shutil
 import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -22,6 +26,7 @@ from conftest import EXAMPLES
 
 NICE = EXAMPLES / "exam-relu-nice.yaml"
 SMALL = EXAMPLES / "seed-001-linear-neuron.yaml"
+HANG_SECONDS = 120
 
 
 def variants(*args):
@@ -198,3 +203,80 @@ def test_an_interruption_waits_until_a_file_is_whole(tmp_path, monkeypatch):
             output.interrupt(signal.SIGINT, None)
         finished = True  # the inner block does not raise: the outer one is still running
     assert finished
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                if int(handle.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def terminated(tmp_path, command: list, ready) -> tuple[subprocess.Popen, str]:
+    """Start ``symprop COMMAND`` with its own TMPDIR, send SIGTERM once ``ready(process)``
+    holds, and return the process and its stderr."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    process = subprocess.Popen([sys.executable, "-m", "symprop.cli", *map(str, command)],
+                               cwd=tmp_path, env=dict(os.environ, TMPDIR=str(temporary)),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    while not ready(process):
+        if process.poll() is not None:
+            pytest.fail(f"symprop ended before the moment to interrupt it: "
+                        f"{process.stderr.read().decode()}")
+        time.sleep(0.005)
+    process.send_signal(signal.SIGTERM)
+    try:  # not a speed requirement: a process that hangs after SIGTERM fails instead
+        _, stderr = process.communicate(timeout=HANG_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail(f"symprop did not end within {HANG_SECONDS} s of SIGTERM")
+    stderr = stderr.decode()
+    assert process.returncode == 128 + signal.SIGTERM, stderr
+    assert "Traceback" not in stderr and "Error" not in stderr, stderr
+    assert stderr.splitlines()[-1].split("\r")[-1] == \
+        "symprop: interrupted; files already written are complete"
+    assert not list(tmp_path.rglob("*.part"))
+    assert not [p.name for p in temporary.iterdir() if p.name.startswith("symprop-")]
+    return process, stderr
+
+
+def tex_folders(tmp_path) -> bool:
+    return any(p.name.startswith("symprop-tex-") for p in (tmp_path / "tmp").iterdir())
+
+
+@pytest.mark.tex
+@pytest.mark.parametrize("moment", ["drawing", "writing", "compiling"])
+def test_sigterm_during_variants_cleans_up(tmp_path, moment):
+    """-n 100 --pdf --jobs 2: two forked workers draw (from 64 variants on), threads write,
+    two pdflatex run side by side."""
+    folder = tmp_path / "out" / "exam-relu-nice" / "variants"
+    workers = []
+
+    def ready(process):
+        if moment == "drawing":
+            workers[:] = children(process.pid)
+            return len(workers) >= 2
+        if moment == "writing":
+            return (folder / "001").exists()
+        return tex_folders(tmp_path)
+
+    terminated(tmp_path, ["variants", NICE, "-n", 100, "--seed", 1, "--pdf", "--jobs", 2,
+                          "--output", tmp_path / "out"], ready)
+    assert not (folder / "manifest.json").exists()
+    for pid in workers:  # Pool.terminate ended them
+        stat = Path(f"/proc/{pid}/stat")
+        assert not stat.exists() or " Z " in stat.read_text()
+
+
+@pytest.mark.tex
+def test_sigterm_during_a_pdf_sheet_cleans_up(tmp_path):
+    terminated(tmp_path, ["solve", EXAMPLES / "textbook-2-2-1.yaml", "--format", "pdf",
+                          "--output", tmp_path / "out", "--symbolic-seconds", "0"],
+               lambda process: tex_folders(tmp_path))
+    assert not (tmp_path / "out" / "textbook-2-2-1" / "solution.pdf").exists()

@@ -39,13 +39,19 @@ def found_variants(plan: Plan, views: Views | None, children, jobs: int):
             yield tally
             yield render(plan, views, variant) if views is not None else variant
         return
+    from ..output import quiet_worker, signals_held, uninterrupted
+
     _WORK.update(plan=plan, views=views)
-    try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for tally, found in pool.imap(_search_one, items, chunksize=CHUNK):
-                yield tally
-                yield found
+    pool = None
+    try:  # an interruption while the pool starts would leave its workers running
+        with uninterrupted(), signals_held():
+            pool = multiprocessing.get_context("fork").Pool(jobs, quiet_worker)
+        for tally, found in pool.imap(_search_one, items, chunksize=CHUNK):
+            yield tally
+            yield found
     finally:
+        if pool is not None:
+            pool.terminate()  # as `with Pool()` does; the workers end on SIGTERM
         _WORK.clear()
 
 
@@ -166,12 +172,19 @@ def write(plan: Plan, views: Views, rendered: list[Rendered], folder, *, seed: i
     _mark(folder, identity, ledger)
     _write_all(jobs)
     if pdfs:  # the two documents compile side by side
+        import threading
+
         from ..tex import pdf_bytes
 
+        cancel = threading.Event()  # an error or an interruption stops both engines
         with ThreadPoolExecutor(len(pdfs)) as pool:
-            built = [(path, pool.submit(pdf_bytes, views.document(pages), BUNDLE_RUNS))
-                     for path, pages in pdfs.items()]
-            built = [(path, future.result()) for path, future in built]
+            try:
+                built = [(path, pool.submit(pdf_bytes, views.document(pages), BUNDLE_RUNS,
+                                            cancel)) for path, pages in pdfs.items()]
+                built = [(path, future.result()) for path, future in built]
+            except BaseException:
+                cancel.set()
+                raise
         for path, data in built:
             ledger.expect(path, data)
         _mark(folder, identity, ledger)
