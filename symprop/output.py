@@ -261,8 +261,7 @@ def _inside(name) -> bool:
     if not isinstance(name, str):
         return False
     parts = Path(name).parts
-    return bool(parts) and not Path(name).is_absolute() and ".." not in parts \
-        and name not in (".", "")
+    return bool(parts) and not Path(name).is_absolute() and ".." not in parts
 
 
 def write_files(folder: str | Path, jobs: list[tuple[Path, bytes]], force: bool = False
@@ -289,7 +288,7 @@ def output_dir(spec_path: str | Path, base: str | Path | None = None) -> Path:
     refused."""
     base = Path(base or "output")
     stem = Path(spec_path).stem
-    if not stem.strip(".") or os.sep in stem or (os.altsep and os.altsep in stem):
+    if not stem.strip("."):  # a stem never holds a separator; '.' and '..' are the danger
         raise OutputError(f"{spec_path}: expected a spec file name whose stem names a folder "
                           f"inside {base}, got the stem '{stem}' (rename the file)")
     return base / stem
