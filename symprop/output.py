@@ -75,9 +75,9 @@ def uninterrupted():
 
 @contextlib.contextmanager
 def signals_held():
-    """Around forking workers: Ctrl-C and SIGTERM wait in the kernel until the block ends.
-    The children inherit the hold and end it in quiet_worker, once their handlers are set,
-    so no signal reaches a child that still has its parent's handler."""
+    """Around forking a worker: Ctrl-C and SIGTERM wait in the kernel until the block ends.
+    The child inherits the hold and ends it in quiet_worker, once its handlers are set, so
+    no signal reaches a child that still has its parent's handler."""
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
@@ -89,8 +89,9 @@ def signals_held():
 
 
 def quiet_worker() -> None:
-    """Initializer for forked workers. The parent handles interruptions: a worker ignores
-    Ctrl-C, and on SIGTERM (Pool.terminate) it ends silently, with no traceback."""
+    """For a forked worker, first thing: the parent handles interruptions. The worker
+    ignores Ctrl-C, and SIGTERM (sent to the whole process group) ends it at once, silently.
+    Then the signals that signals_held() kept waiting are let through."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if hasattr(signal, "pthread_sigmask"):

@@ -217,20 +217,26 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def terminated(tmp_path, command: list, ready) -> tuple[subprocess.Popen, str]:
+def terminated(tmp_path, command: list, ready, group: bool = False
+               ) -> tuple[subprocess.Popen, str]:
     """Start ``symprop COMMAND`` with its own TMPDIR, send SIGTERM once ``ready(process)``
-    holds, and return the process and its stderr."""
+    holds (to its whole process group, as systemd does, if ``group``), and return the
+    process and its stderr."""
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     process = subprocess.Popen([sys.executable, "-m", "symprop.cli", *map(str, command)],
                                cwd=tmp_path, env=dict(os.environ, TMPDIR=str(temporary)),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True)
     while not ready(process):
         if process.poll() is not None:
             pytest.fail(f"symprop ended before the moment to interrupt it: "
                         f"{process.stderr.read().decode()}")
         time.sleep(0.005)
-    process.send_signal(signal.SIGTERM)
+    if group:
+        os.killpg(process.pid, signal.SIGTERM)
+    else:
+        process.send_signal(signal.SIGTERM)
     try:  # not a speed requirement: a process that hangs after SIGTERM fails instead
         _, stderr = process.communicate(timeout=HANG_SECONDS)
     except subprocess.TimeoutExpired:
@@ -251,10 +257,13 @@ def tex_folders(tmp_path) -> bool:
 
 
 @pytest.mark.tex
-@pytest.mark.parametrize("moment", ["drawing", "writing", "compiling"])
-def test_sigterm_during_variants_cleans_up(tmp_path, moment):
+@pytest.mark.parametrize("moment, group", [("drawing", False), ("drawing", True),
+                                           ("writing", False), ("compiling", True)],
+                         ids=["drawing", "drawing-group", "writing", "compiling-group"])
+def test_sigterm_during_variants_cleans_up(tmp_path, moment, group):
     """-n 100 --pdf --jobs 2: two forked workers draw (from 64 variants on), threads write,
-    two pdflatex run side by side."""
+    two pdflatex run side by side. SIGTERM goes to symprop, or to its whole process group
+    (then the workers and pdflatex get it too)."""
     folder = tmp_path / "out" / "exam-relu-nice" / "variants"
     workers = []
 
@@ -267,7 +276,7 @@ def test_sigterm_during_variants_cleans_up(tmp_path, moment):
         return tex_folders(tmp_path)
 
     terminated(tmp_path, ["variants", NICE, "-n", 100, "--seed", 1, "--pdf", "--jobs", 2,
-                          "--output", tmp_path / "out"], ready)
+                          "--output", tmp_path / "out"], ready, group)
     assert not (folder / "manifest.json").exists()
     for pid in workers:  # Pool.terminate ended them
         stat = Path(f"/proc/{pid}/stat")

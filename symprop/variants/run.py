@@ -39,19 +39,117 @@ def found_variants(plan: Plan, views: Views | None, children, jobs: int):
             yield tally
             yield render(plan, views, variant) if views is not None else variant
         return
-    from ..output import quiet_worker, signals_held, uninterrupted
+    yield from _forked(plan, views, items, jobs)
 
+
+class _Worker:
+    """A forked process that draws chunks ``w, w + jobs, …`` and sends each, pickled,
+    through its own pipe. No lock is shared: multiprocessing.Pool's workers share the task
+    queue's lock, and one that SIGTERM (sent to the process group) ends while it waits for
+    a task leaves Pool.terminate waiting forever."""
+
+    def __init__(self, chunks: list):
+        import os
+
+        from ..output import quiet_worker
+
+        reader, writer = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the worker: its results, then exit at once (no atexit, no flush)
+            os.close(reader)
+            try:
+                quiet_worker()
+                with open(writer, "wb") as out:
+                    for chunk in chunks:
+                        _send(out, chunk)
+            finally:
+                os._exit(0)
+        os.close(writer)
+        self.reader, self.status = open(reader, "rb"), None
+
+    def receive(self) -> list:
+        """The next chunk's (tally, found) pairs; a worker's error is raised here."""
+        import pickle
+
+        try:
+            kind, payload = pickle.load(self.reader)
+        except (EOFError, pickle.UnpicklingError):  # the worker ended before it sent all
+            raise self.ended() from None
+        if kind == "error":
+            raise _rebuilt(*payload)
+        return payload
+
+    def ended(self) -> BaseException:
+        import os
+        import signal
+
+        from ..output import Interrupted
+
+        _, self.status = os.waitpid(self.pid, 0)
+        if os.WIFSIGNALED(self.status) and os.WTERMSIG(self.status) in (signal.SIGINT,
+                                                                        signal.SIGTERM):
+            return Interrupted(os.WTERMSIG(self.status))  # the signal went to the group
+        return RuntimeError(f"a variants worker ended early (wait status {self.status})")
+
+    def stop(self) -> None:
+        import contextlib
+        import os
+        import signal
+
+        self.reader.close()
+        if self.status is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+
+
+def _send(out, chunk) -> None:
+    import pickle
+    import traceback
+
+    from ..errors import SympropError
+
+    try:
+        message = ("found", [_search_one(item) for item in chunk])
+    except SympropError as error:
+        message = ("error", (type(error).__name__, str(error), None))
+    except Exception as error:  # a bug: the parent reports it with this traceback
+        message = ("error", (type(error).__name__, str(error), traceback.format_exc()))
+    pickle.dump(message, out, pickle.HIGHEST_PROTOCOL)
+    out.flush()
+
+
+def _rebuilt(name: str, message: str, trace: str | None) -> Exception:
+    """A worker's error, raised again in the parent (SpecError's own __init__ takes other
+    arguments, so the class is rebuilt from its message)."""
+    from .. import errors
+
+    kind = getattr(errors, name, None)
+    if trace is None and isinstance(kind, type) and issubclass(kind, errors.SympropError):
+        error = kind.__new__(kind)
+        errors.SympropError.__init__(error, message)
+        return error
+    return RuntimeError(f"{name} in a variants worker: {message}\n{trace}")
+
+
+def _forked(plan, views, items, jobs):
+    from ..output import signals_held, uninterrupted
+
+    chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+    jobs = min(jobs, len(chunks))
     _WORK.update(plan=plan, views=views)
-    pool = None
-    try:  # an interruption while the pool starts would leave its workers running
-        with uninterrupted(), signals_held():
-            pool = multiprocessing.get_context("fork").Pool(jobs, quiet_worker)
-        for tally, found in pool.imap(_search_one, items, chunksize=CHUNK):
-            yield tally
-            yield found
+    workers: list[_Worker] = []
+    try:
+        for w in range(jobs):  # signals wait until the worker has its own handlers
+            with uninterrupted(), signals_held():
+                workers.append(_Worker(chunks[w::jobs]))
+        for index in range(len(chunks)):
+            for tally, found in workers[index % jobs].receive():
+                yield tally
+                yield found
     finally:
-        if pool is not None:
-            pool.terminate()  # as `with Pool()` does; the workers end on SIGTERM
+        for worker in workers:
+            worker.stop()
         _WORK.clear()
 
 
