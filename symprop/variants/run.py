@@ -129,7 +129,14 @@ def _rebuilt(name: str, message: str, trace: str | None) -> Exception:
         error = kind.__new__(kind)
         errors.SympropError.__init__(error, message)
         return error
-    return RuntimeError(f"{name} in a variants worker: {message}\n{trace}")
+    error = RuntimeError(f"{name} in a variants worker: {message}")
+    error.__cause__ = _WorkerError(trace)  # shown with SYMPROP_DEBUG=1
+    return error
+
+
+class _WorkerError(Exception):
+    def __str__(self) -> str:
+        return "\n" + str(self.args[0])
 
 
 def _forked(plan, views, items, jobs):
