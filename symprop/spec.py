@@ -37,6 +37,10 @@ MAX_STEPS = 50
 MAX_MAGNITUDE = Fraction(10) ** 12
 MIN_MAGNITUDE = Fraction(1, 10**12)
 _ENTRY = re.compile(r"([Wb])(\d+)(?:\[(\d+)(?:,(\d+))?\])?")
+# symprop's own names without an index: a textbook name must not hide one of them
+_OWN_NAME = re.compile(r"x|y|lr|loss|yhat|grad|next|(?:z|a|dact|delta|W|b|ex|step)\d+")
+# free text goes into every sheet; TeX reads at most 200,000 characters on one line
+MAX_TEXT = {"name": 200, "description": 20_000}
 
 
 @dataclass(frozen=True)
@@ -205,9 +209,12 @@ class Reader:
                       "(figures), not both", "both")
         return self.integer(root["significant"], ("significant",), 1, 30)
 
-    def text(self, value, path: tuple) -> str:
+    def text(self, value, path: tuple, limit: int | None = None) -> str:
         if not isinstance(value, str) or isinstance(value, Number):
             self.fail(path, "text", self.show(value))
+        if limit is not None and len(value) > limit:
+            self.fail(path, f"text of at most {limit:,} characters",
+                      f"{len(value):,} characters")
         return value
 
     def choice(self, value, path: tuple, choices) -> str:
@@ -277,8 +284,9 @@ class Reader:
         if not isinstance(variants, dict):
             self.fail(("variants",), "a mapping", self.show(variants))
         problem = Problem(
-            name=self.text(root.get("name", default_name), ("name",)),
-            description=self.text(root.get("description", ""), ("description",)),
+            name=self.text(root.get("name", default_name), ("name",), MAX_TEXT["name"]),
+            description=self.text(root.get("description", ""), ("description",),
+                                  MAX_TEXT["description"]),
             layers=layers, parameters=parameters, data=data, loss=loss,
             reduction=self.choice(root.get("reduction", "mean"), ("reduction",), REDUCTIONS),
             learning_rate=rate, steps=steps, relu_derivative_at_zero=relu0, names=names,
@@ -356,6 +364,13 @@ class Reader:
                 else:
                     biases += 1
                     names[f"b{biases}"] = entry
+            for alias, entry in names.items():  # b2 = b1[2] would hide the canonical b2
+                own = probe.bias_entries(int(alias[1:])) if alias[0] == "b" and int(
+                    alias[1:]) < len(layers) else []
+                if own and own != [entry]:
+                    self.fail(("names",), "'sequential' only where b1, b2, … are the biases "
+                              "of layers 1, 2, … (one bias per layer); else a mapping",
+                              f"{alias} = {entry}, which would hide the canonical {alias}")
             return names
         self.mapping(value, ("names",))
         names = {}
@@ -364,6 +379,10 @@ class Reader:
             if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,15}", alias):
                 self.fail(path, "a name of letters, digits and _ (starting with a letter, "
                           "at most 16 characters)", repr(alias))
+            if _OWN_NAME.fullmatch(alias):
+                self.fail(path, "a textbook name that is not one of symprop's own names (x, "
+                          "y, lr, loss, yhat, grad, next, or z, a, dact, delta, W, b, ex, "
+                          "step with a number)", f"'{alias}'")
             target = self.text(target, path).replace(" ", "")
             target = self.entry_name(target, probe, path)
             if target in names.values():

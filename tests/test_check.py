@@ -227,10 +227,16 @@ def test_cli_pdf_marked_sheet(tmp_path):
                  "--output", tmp_path)
     assert result.exit_code == 0, result.output
     pdf = tmp_path / "textbook-2-2-1" / "check-seed-004.pdf"
-    assert pdf.read_bytes().startswith(b"%PDF")
-    assert run(SPEC, SEED_ANSWERS, "--format", "pdf", "--output", tmp_path).exit_code == 2
-    assert run(SPEC, SEED_ANSWERS, "--format", "pdf", "--output", tmp_path,
-               "--force").exit_code == 0
+    first = pdf.read_bytes()
+    assert first.startswith(b"%PDF") and b"/CreationDate" not in first
+    pdf.write_bytes(first + b"% annotated by hand\n")  # no longer symprop's file
+    refused = run(SPEC, SEED_ANSWERS, "--claim", "lr=0.05", "--format", "pdf",
+                  "--output", tmp_path)
+    assert refused.exit_code == 2 and "--force" in refused.output
+    assert pdf.read_bytes() == first + b"% annotated by hand\n"
+    assert run(SPEC, SEED_ANSWERS, "--claim", "lr=0.05", "--format", "pdf",
+               "--output", tmp_path, "--force").exit_code == 0
+    assert pdf.read_bytes() == first  # the same input, the same bytes
 
 
 def test_a_step_that_only_copies_because_of_a_wrong_1_is_flagged():

@@ -294,6 +294,14 @@ def test_a_different_run_is_refused_unless_forced(tmp_path):
     assert json.loads((folder / "manifest.json").read_text())["seed"] == 2
 
 
+def test_an_error_in_a_forked_worker_is_the_same_line_as_without_workers(tmp_path):
+    args = [EXAMPLES / "exam-relu-nice.yaml", "-n", 100, "--seed", 1, "--max-tries", 1]
+    one = run_cli(*args, "--jobs", 1, "--output", tmp_path / "one")
+    two = run_cli(*args, "--jobs", 2, "--output", tmp_path / "two")
+    assert one.exit_code == two.exit_code == 2 and one.output.count("\n") == 1
+    assert one.output == two.output and "--max-tries" in one.output
+
+
 def test_an_interrupted_run_leaves_no_manifest(tmp_path, monkeypatch):
     import symprop.variants.run as variants
 
@@ -405,6 +413,7 @@ def test_pdfs_build(tmp_path, spec):
     folder = tmp_path / path.stem / "variants"
     for name in ("questions.pdf", "solutions.pdf"):
         assert (folder / name).read_bytes().startswith(b"%PDF")
+        assert b"/CreationDate" not in (folder / name).read_bytes()  # reproducible
     assert "questions.pdf" in json.loads((folder / "manifest.json").read_text())["files"]
 
 

@@ -32,14 +32,14 @@ def table(report: Report) -> str:
 
 
 def marked_sheet(report: Report, destination, force: bool = False):
-    """The marked PDF sheet, from the same verdict data as the JSON."""
+    """The marked PDF sheet, from the same verdict data as the JSON. An existing file is
+    replaced by the rules of symprop.output (``force`` for one symprop did not write)."""
     from pathlib import Path
 
-    from ..errors import OutputError
+    from ..output import write_files
     from ..render import render
-    from ..tex import build_pdf
+    from ..tex import pdf_bytes
 
     destination = Path(destination)
-    if destination.exists() and not force:
-        raise OutputError(f"{destination}: exists already (use --force to replace it)")
-    return build_pdf(render("check.tex.j2", report.to_dict()), destination)
+    pdf = pdf_bytes(render("check.tex.j2", report.to_dict()))
+    return write_files(destination.parent, [(destination, pdf)], force)[0]
