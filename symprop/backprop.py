@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .spec import Problem
+from .training.reference import Optimizer, decay, penalty
 
 
 def _act(name: str, z: np.ndarray, alpha: float) -> np.ndarray:
@@ -130,7 +131,8 @@ class Network:
                                              acts[-1]))[0])
         with np.errstate(all="ignore"):
             total = float(np.sum(losses))
-        return total / len(losses) if self.problem.reduction == "mean" else total
+        total = total / len(losses) if self.problem.reduction == "mean" else total
+        return total + penalty(self.problem, self.values)  # L2 weight decay (training)
 
 
 def reference(problem: Problem) -> dict[str, float]:
@@ -146,19 +148,18 @@ def _reference(problem: Problem) -> dict[str, float]:
     batch = len(problem.data) > 1
     last = problem.depth
     rate = float(problem.learning_rate) if problem.learning_rate is not None else None
+    optimizer = Optimizer(problem) if rate is not None else None  # SGD, momentum or Adam
     for step in range(1, problem.steps + 1):
         step_prefix = f"step{step}." if step > 1 else ""
         grads, losses = _backprop(problem, net, step_prefix, batch, last, out)
         _store_loss(out, step_prefix, losses, problem, batch)
+        _store_penalty(out, step_prefix, problem, net.values)
+        grads = decay(problem, net.values, grads)  # + λW (L2 weight decay)
         for entry, g in grads.items():
             out[f"{step_prefix}grad.{entry}"] = g
         if rate is None:
             return out
-        updated = dict(net.values)
-        for entry, g in grads.items():  # θ ← θ − η ∂L/∂θ
-            updated[entry] = net.values[entry] - rate * g
-            out[f"{step_prefix}next.{entry}"] = updated[entry]
-        net = Network(problem, updated)
+        net = Network(problem, optimizer.step(net.values, grads, out, step_prefix))
     after = f"step{problem.steps}.next." if problem.steps > 1 else "next."
     losses = []
     for n, example in enumerate(problem.data, 1):
@@ -169,6 +170,7 @@ def _reference(problem: Problem) -> dict[str, float]:
         losses.append(_loss(problem.loss, acts[-1],
                             np.array([float(v) for v in example.y]), logs)[0])
     _store_loss(out, after, losses, problem, batch)
+    _store_penalty(out, after, problem, net.values)
     return out
 
 
@@ -236,6 +238,13 @@ def _store_forward(out, prefix, zs, acts, last):
         name = "yhat" if l == last else f"a{l}"
         for i, v in enumerate(acts[l], 1):
             out[f"{prefix}{name}[{i}]"] = float(v)
+
+
+def _store_penalty(out, prefix, problem, values):
+    """The L2 term (λ/2) Σ W², stored and added to the loss (training: weight_decay)."""
+    if problem.decayed():
+        out[f"{prefix}penalty"] = penalty(problem, values)
+        out[f"{prefix}loss"] += out[f"{prefix}penalty"]
 
 
 def _store_loss(out, prefix, losses, problem, batch):
