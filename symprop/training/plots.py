@@ -39,6 +39,7 @@ class Series:
     key: int  # the colour's number (templates hold the palette)
     points: list  # (x, y) in plot coordinates; None where the line breaks
     path: str = ""  # SVG path data (M … L …), in pixels
+    coordinates: str = ""  # pgfplots coordinates; a gap is a NaN (unbounded coords=jump)
     dashed: bool = False
 
 
@@ -185,9 +186,5 @@ def _pixels(plot: Plot) -> None:
             parts.append(f"{pen} {px(point[0]):.1f} {py(point[1]):.1f}")
             pen = "L"
         series.path = " ".join(parts)
-
-
-def coordinates(series: Series) -> str:
-    """pgfplots coordinates; a gap is a NaN (with ``unbounded coords=jump``)."""
-    return " ".join("(0,nan)" if p is None else f"({p[0]:.6g},{p[1]:.6g})"
-                    for p in series.points)
+        series.coordinates = " ".join("(0,nan)" if p is None else f"({p[0]:.6g},{p[1]:.6g})"
+                                      for p in series.points)
