@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 
 import mpmath
@@ -87,7 +88,8 @@ def _nice_step(span: float, target: int) -> float:
 
 
 def _number_tex(value: float, step: float) -> str:
-    places = max(0, -math.floor(math.log10(step))) if step < 1 else 0
+    """A tick label with the places its step needs: 0.125 for steps of 0.025."""
+    places = max(0, -Decimal(repr(round(step, 12))).normalize().as_tuple().exponent)
     text = f"{value:.{places}f}"
     if set(text.lstrip("-")) <= set("0."):
         text = "0"

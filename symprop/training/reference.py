@@ -41,17 +41,18 @@ def decay(problem: Problem, values: dict[str, float], grads: dict[str, float]) -
 
 
 class Optimizer:
-    """One optimiser's state (0 at the start) and its step, under the graph's names."""
+    """One optimiser's state (0 at the start) and its step, per key: a parameter entry
+    with a float (backprop.reference) or a layer's matrix with an array (the run)."""
 
-    def __init__(self, problem: Problem):
+    def __init__(self, problem: Problem, keys=None):
         self.problem, self.spec = problem, problem.optimizer
         self.rate = float(problem.learning_rate)
-        self.state = {kind: dict.fromkeys(problem.trained(), 0.0)
+        self.state = {kind: dict.fromkeys(problem.trained() if keys is None else keys, 0.0)
                       for kind in self.spec.states}
         self.t = 0
 
-    def step(self, values: dict[str, float], grads: dict[str, float],
-             record: dict | None = None, prefix: str = "") -> dict[str, float]:
+    def step(self, values: dict, grads: dict, record: dict | None = None,
+             prefix: str = "") -> dict:
         """The parameters after one step; ``record`` receives every update quantity
         (next.…, velocity.…, m.…, …) under its name with ``prefix``."""
         self.t += 1
@@ -63,27 +64,27 @@ class Optimizer:
             if record is not None:
                 for moment, value in corrections.items():
                     record[f"{prefix}correction.{moment}"] = value
-        for entry, g in grads.items():
+        for key, g in grads.items():
             quantities = {}
             if spec.name == "momentum":
-                velocity = float(spec.momentum) * self.state["velocity"][entry] + g
-                self.state["velocity"][entry] = quantities["velocity"] = velocity
+                velocity = float(spec.momentum) * self.state["velocity"][key] + g
+                self.state["velocity"][key] = quantities["velocity"] = velocity
                 move = rate * velocity
             elif spec.name == "adam":
                 b1, b2 = float(spec.beta1), float(spec.beta2)
-                m = b1 * self.state["m"][entry] + (1 - b1) * g
-                v = b2 * self.state["v"][entry] + (1 - b2) * g * g
-                self.state["m"][entry], self.state["v"][entry] = m, v
+                m = b1 * self.state["m"][key] + (1 - b1) * g
+                v = b2 * self.state["v"][key] + (1 - b2) * g * g
+                self.state["m"][key], self.state["v"][key] = m, v
                 m_hat, v_hat = m / corrections["m"], v / corrections["v"]
                 quantities.update(m=m, v=v, mhat=m_hat, vhat=v_hat)
-                move = rate * m_hat / (math.sqrt(v_hat) + float(spec.epsilon))
+                move = rate * m_hat / (np.sqrt(v_hat) + float(spec.epsilon))
             else:
                 move = rate * g
-            out[entry] = values[entry] - move
+            out[key] = values[key] - move
             if record is not None:
-                quantities["next"] = out[entry]
+                quantities["next"] = out[key]
                 for kind, value in quantities.items():
-                    record[f"{prefix}{kind}.{entry}"] = value
+                    record[f"{prefix}{kind}.{key}"] = float(value)
         return out
 
 
@@ -123,6 +124,10 @@ class _Net:
         if kind == "no":
             return np.zeros((units, 1))
         return np.full((units, 1), self.b[l][0]) if kind == "shared" else self.b[l][:, None]
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {**{f"W{l}": self.W[l] for l in range(1, self.depth + 1)},
+                **{f"b{l}": self.b[l] for l in range(1, self.depth + 1)}}
 
     def values(self) -> dict[str, float]:
         out = {}
@@ -267,7 +272,8 @@ class Reference:
 
     def _run(self) -> Record:
         problem = self.problem
-        net, optimizer = _Net(problem), Optimizer(problem)
+        net = _Net(problem)
+        optimizer = Optimizer(problem, keys=list(net.arrays()))
         record = Record(orders=schedule.orders(problem))
         out, everything = record.values, list(range(len(problem.data)))
         self._record(out, "epoch0.", net, everything)
@@ -275,17 +281,13 @@ class Reference:
         for e, order in enumerate(record.orders, 1):
             for batch in schedule.batches(problem, order):
                 k += 1
-                prefix = f"step{k}." if k > 1 else ""
-                grads_W, grads_b = self._record(out, prefix, net, batch)
-                grads = {}
+                grads_W, grads_b = self._record(out, f"step{k}." if k > 1 else "", net,
+                                                batch)
+                grads = {**{f"W{l}": grads_W[l] for l in grads_W},
+                         **{f"b{l}": grads_b[l] for l in grads_b}}
+                arrays = optimizer.step(net.arrays(), grads)  # frozen entries: gradient 0
                 for l in range(1, net.depth + 1):
-                    for (i, j), g in np.ndenumerate(grads_W[l]):
-                        grads[f"W{l}[{i + 1},{j + 1}]"] = float(g)
-                    for entry, g in zip(problem.bias_entries(l), grads_b[l], strict=True):
-                        grads[entry] = float(g)
-                trained = set(problem.trained())
-                grads = {e: g for e, g in grads.items() if e in trained}
-                net.load(optimizer.step(net.values(), grads))
+                    net.W[l], net.b[l] = arrays[f"W{l}"], arrays[f"b{l}"]
             self._record(out, f"epoch{e}.", net, everything)
         for entry, value in net.values().items():
             out[f"epoch{len(record.orders)}.{entry}"] = value

@@ -6,6 +6,7 @@ run that checks each of them value by value."""
 from __future__ import annotations
 
 import math
+import re
 
 from ..crosscheck import Comparison
 from ..decimals import significant_text
@@ -18,6 +19,13 @@ from .reference import train as float64_run
 from .run import Run, Trainer, train
 
 RUN_RTOL = 1e-6  # |float64 − exact| ≤ RUN_RTOL · |exact|, for every recorded value
+# a run quantity: [activation.](epoch<e>.|step<k>.) …, or a norm
+_RUN_NAME = re.compile(r"(?:[a-z_]+\.)?(?:epoch\d+\.|step\d+\.)|(?:[a-z_]+\.)?norm\.")
+
+
+def needs_run(names) -> bool:
+    """Whether any of ``names`` is a run quantity (the run must then be computed)."""
+    return any(_RUN_NAME.match(name.replace(" ", "")) for name in names)
 
 
 class Variant:
@@ -72,6 +80,18 @@ class TrainingSolution:
             return self.run.value(name)
         except KeyError:
             return self.first.value(name)
+
+    def named_values(self) -> dict:
+        """Every run quantity by name (compared runs prefixed with their activation;
+        step 1's also as step1.…)."""
+        out = {}
+        for k, variant in enumerate(self.variants):
+            prefix = "" if k == 0 else variant.label + "."
+            for name, value in variant.run.values.items():
+                out[prefix + name] = value
+                if not name.startswith(("step", "epoch")):
+                    out[f"{prefix}step1.{name}"] = value
+        return out
 
     def first_batch(self) -> list[int]:
         """The data set's example numbers (1-based) that step 1 uses, in batch order."""
