@@ -15,11 +15,12 @@ import pytest
 from click.testing import CliRunner
 
 import symprop
-from conftest import EXAMPLES
 from symprop.cli import main
 from symprop.spec import Optimizer, loads
 from symprop.training.files import render_training
 from symprop.training.solution import TrainingSolution
+
+from conftest import EXAMPLES
 
 CHAIN = EXAMPLES / "deep-sigmoid-chain.yaml"
 SEED_004 = EXAMPLES / "textbook-2-2-1.yaml"
