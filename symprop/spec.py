@@ -568,8 +568,10 @@ class Reader:
             self.fail(("learning_rate",), "a learning rate for a training run", "nothing")
         epochs = self.integer(root["epochs"], ("epochs",), 1, MAX_TRAINING_STEPS)
         count = len(problem.data)
-        size = self.integer(root["batch_size"], ("batch_size",), 1, count) \
+        size = self.integer(root["batch_size"], ("batch_size",), 1, 1000) \
             if "batch_size" in root else count
+        if size > count:
+            self.fail(("batch_size",), f"at most the number of examples ({count})", str(size))
         steps = epochs * -(-count // size)
         if steps > MAX_TRAINING_STEPS:
             self.fail(("epochs",), f"at most {MAX_TRAINING_STEPS:,} steps in all (epochs × "

@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import replace
 from fractions import Fraction
 
@@ -347,3 +348,15 @@ def test_pdf_report_builds_with_both_plots(tmp_path):
     text = subprocess.run(["pdftotext", "report.pdf", "-"], cwd=tmp_path,
                           capture_output=True, text=True, check=True).stdout
     assert "minibatch loss at each step" in text and "sigmoid" in text and "ReLU" in text
+
+
+def test_float64_reference_never_imports_sympy():
+    code = ("import sys; sys.modules['sympy'] = None\n"
+            "from symprop.spec import load\nfrom symprop.training.reference import train\n"
+            "r = train(load('examples/momentum-xor.yaml'))\n"
+            "assert r.values['epoch150.loss'] < 0.01, r.values['epoch150.loss']\n"
+            "assert 'sympy' not in [m.split('.')[0] for m in sys.modules if sys.modules[m]]\n")
+    from conftest import ROOT
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stderr

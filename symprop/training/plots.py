@@ -145,8 +145,11 @@ def line_plot(lines: list[tuple[str, list, list]], log: bool | None = None,
     if not ys_all:
         ys_all, xs_all = [0.0, 1.0], [0.0, 1.0]
     xaxis = _linear_axis(min(xs_all), max(xs_all), 6)
-    if integer_x:
-        xaxis.ticks = [t for t in xaxis.ticks if float(t.value).is_integer()]
+    if integer_x:  # steps and epochs: the axis ends at the last one
+        if max(xs_all) > min(xs_all):
+            xaxis.low, xaxis.high = min(xs_all), max(xs_all)
+        xaxis.ticks = [t for t in xaxis.ticks if float(t.value).is_integer()
+                       and xaxis.low <= t.value <= xaxis.high]
         for t in xaxis.ticks:
             t.tex = str(int(t.value))
     low, high = y_range if y_range is not None else (min(ys_all), max(ys_all))

@@ -158,8 +158,9 @@ class Report:
         direction = "dead" if first is not None and not first else (
             None if ratio is None else ("vanishing" if ratio > 1 else "exploding"))
         per_layer = None
-        if ratio and depth > 1:
-            per_layer = _show(mpmath.mpf(ratio) ** (mpmath.mpf(1) / (depth - 1)))
+        if ratio and depth > 1:  # in the direction of the ratio: > 1 either way
+            size = mpmath.mpf(ratio) if ratio > 1 else 1 / mpmath.mpf(ratio)
+            per_layer = _show(size ** (mpmath.mpf(1) / (depth - 1)))
         numpy = variant.numpy
         return {
             "label": variant.label, "activation": activation, "depth": depth,

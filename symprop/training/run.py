@@ -157,7 +157,7 @@ class Run:
     bits: int = 0  # the precision kept
     check_bits: int = 0  # the coarser run it was compared with
     digits: int | None = None  # significant digits the two agree to (None: all exact)
-    exact_steps: int = 0  # steps whose every recorded value is an exact Fraction
+    exact_steps: int = 0  # steps whose loss and updated parameters are exact Fractions
     steps: int = 0
     steps_per_epoch: int = 1
     layers: range = range(0)
@@ -173,16 +173,6 @@ class Run:
         if name not in self.values:
             raise KeyError(name)
         return name
-
-    def norm_names(self, prefix: str = "") -> list[tuple[str, int, str]]:
-        """(kind, layer, name) of every gradient and δ norm recorded with ``prefix``."""
-        out = []
-        for kind in ("grad.W", "grad.b", "delta"):
-            for l in self.layers:
-                name = f"{prefix}norm.{kind}{l}"
-                if name in self.values:
-                    out.append((kind, l, name))
-        return out
 
 
 class Trainer:
@@ -226,12 +216,14 @@ class Trainer:
                 if self.per_epoch == 1:  # the whole data set: this is epoch k − 1's record
                     for name in recorded:
                         run.values[f"epoch{k - 1}.{name[len(prefix):]}"] = run.values[name]
-                if exact and all(type(run.values[n]) is Fraction for n in recorded):
+                params = {**params, **{e: _raw(values[i], bits)
+                                       for e, i in walk.next.items()}}
+                # exact: the loss and every new parameter (norms are square roots)
+                if exact and type(values[walk.loss]) is Fraction and all(
+                        type(v) is Fraction for v in params.values()):
                     run.exact_steps = k
                 else:
                     exact = False
-                params = {**params, **{e: _raw(values[i], bits)
-                                       for e, i in walk.next.items()}}
                 state = {kind: {e: _raw(values[i], bits) for e, i in indices.items()}
                          for kind, indices in walk.states.items()}
             if self.per_epoch > 1:
