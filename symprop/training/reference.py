@@ -248,8 +248,9 @@ class Reference:
         losses, deltas, grads_W, grads_b = _pass(problem, net, self.X[:, columns],
                                                  self.Y[:, columns])
         scale = 1.0 / len(columns) if problem.reduction == "mean" else 1.0
-        loss = float(np.sum(losses)) * scale + penalty(problem, net.values())
         lam = float(problem.weight_decay or 0)
+        loss = float(np.sum(losses)) * scale + lam / 2 * sum(  # + (λ/2) Σ W², trained W
+            float(np.sum((net.W[l] * net.W_mask[l]) ** 2)) for l in grads_W)
         for l in grads_W:
             grads_W[l] = (grads_W[l] * scale + lam * net.W[l]) * net.W_mask[l]
             grads_b[l] = grads_b[l] * scale * net.b_mask[l]

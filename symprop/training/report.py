@@ -29,24 +29,28 @@ FIGURES = 3  # significant figures of norms and ratios
 LOSS_FIGURES = 4
 
 
+def _mp(value):
+    """A Fraction or mpf as an mpf at the working precision."""
+    return mpmath.mpf(value.numerator) / value.denominator if type(value) is Fraction \
+        else mpmath.mpf(value)
+
+
 def _show(value, figures: int = FIGURES) -> str:
     """Significant figures; scientific notation below 10⁻³ and from 10⁵ (norms span many
     orders of magnitude, and a column of 0.00000334 is unreadable)."""
-    size = abs(mpmath.mpf(value.numerator) / value.denominator if type(value) is Fraction
-               else mpmath.mpf(value))
+    size = abs(_mp(value))
     if size and (size < mpmath.mpf("0.001") or size >= 10**5):
         return scientific(value, figures)
     return number(value, significant=figures)
 
 
 def _ratio(top, bottom):
-    """top / bottom as an mpf (or Fraction), None when bottom is 0."""
+    """top / bottom (exact for Fractions), None when bottom is 0."""
     if not bottom:
         return None
     if type(top) is Fraction and type(bottom) is Fraction:
         return top / bottom
-    return mpmath.mpf(top) / mpmath.mpf(bottom) if type(top) is not Fraction else \
-        mpmath.mpf(top.numerator) / top.denominator / mpmath.mpf(bottom)
+    return _mp(top) / _mp(bottom)
 
 
 class Report:

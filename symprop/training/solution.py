@@ -93,6 +93,11 @@ class TrainingSolution:
                     out[f"{prefix}step1.{name}"] = value
         return out
 
+    def _repr_html_(self) -> str:
+        """In Jupyter, a training run displays as its report page."""
+        from .files import render_training
+        return render_training(self, "html")
+
     def first_batch(self) -> list[int]:
         """The data set's example numbers (1-based) that step 1 uses, in batch order."""
         run = self.run
