@@ -17,11 +17,13 @@ from click.testing import CliRunner
 
 import symprop
 from symprop.cli import main
+from symprop.sheets import render_solution
 from symprop.spec import Optimizer, loads
 from symprop.training.files import render_training
+from symprop.training.reference import train as float64_run
 from symprop.training.solution import TrainingSolution
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, solved
 
 CHAIN = EXAMPLES / "deep-sigmoid-chain.yaml"
 SEED_004 = EXAMPLES / "textbook-2-2-1.yaml"
@@ -176,12 +178,14 @@ def test_shuffled_order_is_the_documented_recipe(chain):
 # optimisers and L2, worked on seed 004's network ----------------------------------------
 @pytest.mark.parametrize("optimizer", ["momentum", "adam"])
 def test_first_two_steps_match_a_hand_written_reference(optimizer):
-    base = symprop.load(SEED_004)
-    spec = Optimizer("momentum", momentum=Fraction(9, 10)) if optimizer == "momentum" \
-        else Optimizer("adam", beta1=Fraction(9, 10), beta2=Fraction(999, 1000),
-                       epsilon=Fraction(1, 10**8))
-    problem = replace(base, optimizer=spec, steps=2, learning_rate=Fraction(1, 10))
-    solution = problem.solve(symbolic_seconds=0)  # the proof, NumPy and FD hold
+    if optimizer == "adam":  # Adam's defaults, two steps, η = 0.1
+        solution = solved("adam-textbook-2-2-1.yaml", symbolic_seconds=0)
+    else:
+        problem = replace(symprop.load(SEED_004), steps=2, learning_rate=Fraction(1, 10),
+                          optimizer=Optimizer("momentum", momentum=Fraction(9, 10)))
+        solution = problem.solve(symbolic_seconds=0)  # the proof, NumPy and FD hold
+    problem = solution.problem
+    assert problem.steps == 2 and problem.learning_rate == Fraction(1, 10)
     net = Net(problem)
     for t in (1, 2):
         prefix = "" if t == 1 else "step2."
@@ -216,8 +220,7 @@ def test_weight_decay_is_in_the_loss_and_the_gradients():
 
 
 def test_optimiser_lines_on_the_sheet():
-    solution = symprop.load(EXAMPLES / "adam-textbook-2-2-1.yaml").solve(symbolic_seconds=0)
-    from symprop.sheets import render_solution
+    solution = solved("adam-textbook-2-2-1.yaml", symbolic_seconds=0)
     tex = render_solution(solution, "tex")
     assert r"\subsection*{One step of Adam}" in tex
     assert r"m^{\langle 1\rangle}_{W^{(1)}_{11}} &= \beta_1 m^{\langle 0\rangle}" in tex
@@ -249,9 +252,8 @@ def test_check_resolves_run_names(tmp_path):
     spec = tmp_path / "run.yaml"
     spec.write_text((EXAMPLES / "momentum-xor.yaml").read_text().replace(
         "epochs: 150", "epochs: 3"))
-    reference = TrainingSolution(symprop.load(spec), symbolic_seconds=0)
-    loss = reference.run.values["epoch3.loss"]
-    right = str(round(float(loss), 4))
+    loss = float64_run(symprop.load(spec)).values["epoch3.loss"]
+    right = f"{loss:.4f}"
     result = CliRunner().invoke(main, ["check", str(spec), "--format", "json",
                                        "--claim", f"epoch3.loss={right}",
                                        "--claim", "norm.grad.W1=9.9",
@@ -263,21 +265,22 @@ def test_check_resolves_run_names(tmp_path):
     assert verdicts["velocity.W2[1,1]"] in ("wrong", "correct", "rounding")  # a graph node
 
 
-def test_cli_table_and_json(tmp_path):
+def test_cli_json_and_the_table(chain, tmp_path):
     spec = tmp_path / "run.yaml"
     spec.write_text((EXAMPLES / "adam-xor.yaml").read_text().replace(
-        "epochs: 150", "epochs: 2"))
-    runner = CliRunner()
-    table = runner.invoke(main, ["solve", str(spec), "--symbolic-seconds", "0"])
-    assert table.exit_code == 0, table.output
-    assert "Training run: 2 epochs, 4 steps" in table.output
-    assert re.search(r"^\s+2\s+0\.\d+", table.output, re.M)
-    data = json.loads(runner.invoke(main, ["solve", str(spec), "--format", "json",
-                                           "--symbolic-seconds", "0"]).output)
+        "epochs: 150", "epochs: 1"))
+    result = CliRunner().invoke(main, ["solve", str(spec), "--format", "json",
+                                       "--symbolic-seconds", "0"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
     assert data["problem"]["optimizer"] == {"name": "adam", "beta1": "9/10",
                                             "beta2": "999/1000", "epsilon": "1/100000000"}
     assert "m.W1[1,1]" in [q["name"] for q in data["quantities"]]
-    assert data["training"]["checks"]["numpy"]["agrees"]
+    assert data["training"]["steps"] == 2 and data["training"]["checks"]["numpy"]["agrees"]
+    table = render_training(chain, "table")
+    assert "Training run: 100 epochs, 400 steps (minibatches of 1, shuffled with seed 1)" \
+        in table
+    assert re.search(r"^\s+100\s+0\.1250\s", table, re.M)
 
 
 # the report ----------------------------------------------------------------------------
@@ -315,10 +318,25 @@ document.title = JSON.stringify({boxes, width: document.body.getBoundingClientRe
     assert a[2] <= b[0] or a[3] <= b[1]
 
 
+SHORT_CHAIN = """
+name: three sigmoid layers (a short sheet for step 1)
+layers: [{units: 1}, {units: 1, activation: sigmoid}, {units: 1, activation: sigmoid},
+         {units: 1, activation: sigmoid}]
+parameters: {W1: 0.5, b1: 0.1, W2: 0.5, b2: 0.1, W3: 0.5, b3: 0.1}
+data: [{x: 1, y: 1}, {x: -1, y: 0}, {x: 0.5, y: 1}, {x: -0.5, y: 0}]
+loss: half_squared_error
+learning_rate: 0.5
+epochs: 5
+batch_size: 1
+shuffle: {seed: 1}
+compare: {activation: [sigmoid, relu]}
+"""
+
+
 @pytest.mark.tex
 def test_pdf_report_builds_with_both_plots(tmp_path):
     spec = tmp_path / "chain.yaml"
-    spec.write_text(CHAIN.read_text().replace("epochs: 100", "epochs: 5"))
+    spec.write_text(SHORT_CHAIN)
     solution = TrainingSolution(symprop.load(spec), symbolic_seconds=0)
     tex = render_training(solution, "tex")
     assert tex.count(r"\begin{axis}") == 3 and r"\ref*{normlegend}" in tex
