@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .spec import Problem
+from .training.reference import Optimizer, decay, penalty
 
 
 def _act(name: str, z: np.ndarray, alpha: float) -> np.ndarray:
@@ -162,7 +163,8 @@ class Network:
         """The batch loss with one parameter entry moved by h (the others unchanged)."""
         kind, layer, index = _entry_place(entry)
         array = (self.weights if kind == "W" else self.biases)[layer]
-        saved = array.copy()
+        saved, value = array.copy(), self.values[entry]
+        self.values[entry] = value + h  # what the L2 penalty reads
         if kind == "W":
             array[index[0] - 1, index[1] - 1] += h
         elif self.problem.layers[layer].bias == "shared":
@@ -173,6 +175,7 @@ class Network:
             return self.loss()
         finally:
             array[...] = saved
+            self.values[entry] = value
 
     def _loss(self) -> float:
         data = self.problem.data
@@ -183,7 +186,8 @@ class Network:
         losses = [_loss(self.problem.loss, acts[-1][n], y[n], (logs[0][n], logs[1][n]))[0]
                   for n in range(len(data))]
         total = float(np.sum(losses))
-        return total / len(losses) if self.problem.reduction == "mean" else total
+        total = total / len(losses) if self.problem.reduction == "mean" else total
+        return total + penalty(self.problem, self.values)  # L2 weight decay (training)
 
 
 def _entry_place(entry: str) -> tuple[str, int, tuple[int, ...]]:
@@ -206,19 +210,18 @@ def _reference(problem: Problem) -> dict[str, float]:
     batch = len(problem.data) > 1
     last = problem.depth
     rate = float(problem.learning_rate) if problem.learning_rate is not None else None
+    optimizer = Optimizer(problem) if rate is not None else None  # SGD, momentum or Adam
     for step in range(1, problem.steps + 1):
         step_prefix = f"step{step}." if step > 1 else ""
         grads, losses = _backprop(problem, net, step_prefix, batch, last, out)
         _store_loss(out, step_prefix, losses, problem, batch)
+        _store_penalty(out, step_prefix, problem, net.values)
+        grads = decay(problem, net.values, grads)  # + λW (L2 weight decay)
         for entry, g in grads.items():
             out[f"{step_prefix}grad.{entry}"] = g
         if rate is None:
             return out
-        updated = dict(net.values)
-        for entry, g in grads.items():  # θ ← θ − η ∂L/∂θ
-            updated[entry] = net.values[entry] - rate * g
-            out[f"{step_prefix}next.{entry}"] = updated[entry]
-        net = Network(problem, updated)
+        net = Network(problem, optimizer.step(net.values, grads, out, step_prefix))
     after = f"step{problem.steps}.next." if problem.steps > 1 else "next."
     losses = []
     for n, example in enumerate(problem.data, 1):
@@ -229,6 +232,7 @@ def _reference(problem: Problem) -> dict[str, float]:
         losses.append(_loss(problem.loss, acts[-1],
                             np.array([float(v) for v in example.y]), logs)[0])
     _store_loss(out, after, losses, problem, batch)
+    _store_penalty(out, after, problem, net.values)
     return out
 
 
@@ -296,6 +300,13 @@ def _store_forward(out, prefix, zs, acts, last):
         name = "yhat" if l == last else f"a{l}"
         for i, v in enumerate(acts[l], 1):
             out[f"{prefix}{name}[{i}]"] = float(v)
+
+
+def _store_penalty(out, prefix, problem, values):
+    """The L2 term (λ/2) Σ W², stored and added to the loss (training: weight_decay)."""
+    if problem.decayed():
+        out[f"{prefix}penalty"] = penalty(problem, values)
+        out[f"{prefix}loss"] += out[f"{prefix}penalty"]
 
 
 def _store_loss(out, prefix, losses, problem, batch):

@@ -34,6 +34,7 @@ from .decimals import decimal_text
 from .errors import LimitError
 from .expressions import GRAPH, GRAPH_FUNCTIONS, ParseError
 from .source import Number
+from .spec import Optimizer
 
 TOP_KEYS = ("name", "description", "graph", "learning_rate", "parameters", "nudges",
             "relu_derivative_at_zero", "max_at_tie", "digits", "significant", "variants")
@@ -73,6 +74,10 @@ class CircuitProblem:
     data: ClassVar[tuple] = ()
     depth: ClassVar[int] = 0
     frozen: ClassVar[frozenset] = frozenset()
+    # a layered network's training options do not apply: plain gradient descent, one step
+    optimizer: ClassVar[Optimizer] = Optimizer()
+    weight_decay: ClassVar[None] = None
+    training: ClassVar[None] = None
 
     name: str
     inputs: dict[str, Fraction]
@@ -99,6 +104,12 @@ class CircuitProblem:
 
     @property
     def names(self) -> dict[str, str]:
+        return {}
+
+    def decayed(self) -> list[str]:
+        return []
+
+    def extra_givens(self) -> dict[str, Fraction]:
         return {}
 
     def entries(self) -> list[str]:

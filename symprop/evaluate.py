@@ -12,6 +12,7 @@ line uses it, as seed 004 does by hand.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from fractions import Fraction
 from functools import lru_cache
@@ -44,6 +45,9 @@ def python_source(expr, names: dict) -> str:
         parts = ", ".join(python_source(arg, names) for arg in expr.args)
         return f"{'add' if expr.is_Add else 'mul'}({parts})"
     if expr.is_Pow:
+        if expr.exp.is_Rational and expr.exp.q == 2 and abs(expr.exp.p) == 1:  # √u, Adam's √v̂
+            root = f"sqrt({python_source(expr.base, names)})"
+            return root if expr.exp.p == 1 else f"pw({root}, -1)"
         if not expr.exp.is_Integer:  # a root, or a quantity as the exponent
             return f"rpw({python_source(expr.base, names)}, {python_source(expr.exp, names)})"
         return f"pw({python_source(expr.base, names)}, {int(expr.exp)})"
@@ -217,6 +221,19 @@ def _tanh(value):
     return _split(Fraction(sign), -sign * 2 / (mpmath.exp(2 * abs(z)) + 1))
 
 
+def _sqrt(value):
+    """√x, exact for the square of a rational (Adam's √v̂ at step 1 is |∂L/∂θ|); NaN for
+    x < 0, which no valid optimiser state reaches."""
+    if type(value) is Fraction:
+        if value < 0:
+            return mpmath.nan
+        top, bottom = math.isqrt(value.numerator), math.isqrt(value.denominator)
+        if top * top == value.numerator and bottom * bottom == value.denominator:
+            return Fraction(top, bottom)
+    value = _mpf(value)
+    return mpmath.sqrt(value) if value >= 0 else mpmath.nan
+
+
 def _relu(z, c):
     return z if z > 0 else Fraction(0)
 
@@ -255,7 +272,7 @@ EXACT_KIT = {
     "Q": Fraction, "add": _add, "mul": _mul, "pw": _pow,
     "exp": _exp, "log": _log, "tanh": _tanh,
     "relu": _relu, "relu_step": _relu_step,
-    "leaky_relu": _leaky, "leaky_relu_step": _leaky_step,
+    "leaky_relu": _leaky, "leaky_relu_step": _leaky_step, "sqrt": _sqrt,
     **gates.exact_kit(),  # computation graphs: σ, max, min, |u|, non-whole powers
 }
 
@@ -278,6 +295,7 @@ def fast_kit(bits: int) -> dict:
         mpf_mul,
         mpf_pow_int,
         mpf_sign,
+        mpf_sqrt,
         mpf_tanh,
     )
     from mpmath.libmp import round_nearest as nearest
@@ -355,10 +373,18 @@ def fast_kit(bits: int) -> dict:
         return rational(1) if s > 0 else (alpha if s < 0 else (rational(1) if c == 1
                                                                else alpha))
 
+    def root(x):  # √x: an exact square root stays exact
+        if type(x) is rational:
+            exact = _sqrt(x)
+            if type(exact) is rational:
+                return exact
+        return mpf_sqrt(raw(x), bits, nearest)
+
     return {"Q": rational, "add": add, "mul": mul, "pw": power,
             "exp": unary(mpf_exp, 0, 1), "log": unary(mpf_log, 1, 0),
             "tanh": unary(mpf_tanh, 0, 0), "relu": relu, "relu_step": relu_step,
-            "leaky_relu": leaky, "leaky_relu_step": leaky_step, **gates.fast_kit(bits)}
+            "leaky_relu": leaky, "leaky_relu_step": leaky_step, "sqrt": root,
+            **gates.fast_kit(bits)}
 
 
 class Program:
@@ -398,6 +424,7 @@ class Program:
         values.update(problem.parameters)
         if problem.learning_rate is not None:
             values["lr"] = problem.learning_rate
+        values.update(problem.extra_givens())  # optimiser, its state before step 1, λ
         return [Fraction(values[self.names[i]]) for i in self.givens]
 
     def run(self, givens: list, rounding: Callable | None = None,

@@ -13,6 +13,8 @@ letter names as Greek letters:
 
     q → q    w0 → w_{0}    dot → \\mathrm{dot}    alpha → \\alpha    grad.q → ∂f/∂q
     local.f.q → ∂f/∂q (one edge)    next.x → x_{\\text{new}}    nudge2.q → \\tilde{q}_{(2)}
+    m.W1[1,2] → m^{\\langle 1\\rangle}_{W^{(1)}_{12}} (Adam's moments, momentum's velocity
+    and m̂, v̂ after t updates; t = 0 before the first)   beta1 → \\beta_1   penalty → \\Omega
 
 It orders factors and terms the way a textbook writes them (W x + b, δ a, ∂L/∂a σ'(z),
 ŷ − y), and prints *skeletons*: a formula whose parents are ``Slot`` placeholders, later
@@ -49,9 +51,14 @@ NEG = "\x01"  # a leading minus in a skeleton
 BREAK = "\x02"  # a place to break a long sum (before its second, third, … term)
 TERMS_PER_LINE = 3  # sums of more than 4 terms are broken into lines of 3
 _DERIVATIVE_KINDS = {"grad_yhat", "grad_a", "grad", "dact", "local"}
+_STATE_SYMBOLS = {"velocity": "v", "m": "m", "v": "v", "mhat": r"\hat{m}", "vhat": r"\hat{v}"}
+_HYPERPARAMETERS = {"beta1": r"\beta_1", "beta2": r"\beta_2", "epsilon": r"\epsilon",
+                    "weight_decay": r"\lambda"}
 # factor order in a product: η, W, ∂L/∂ŷ, ∂L/∂a, δ, f'(z), x, a, ŷ, z, …
 _RANK = {"lr": 0, "W": 1, "next": 1, "grad_yhat": 2, "grad_a": 2, "grad": 3, "local": 3.5,
-         "delta": 4, "dact": 5, "x": 6, "a": 7, "yhat": 7, "z": 8, "y": 9, "loss": 10, "b": 11}
+         "delta": 4, "dact": 5, "x": 6, "a": 7, "yhat": 7, "z": 8, "y": 9, "loss": 10, "b": 11,
+         "momentum": 0, "beta1": 0, "beta2": 0, "weight_decay": 0, "velocity": 3, "m": 3,
+         "v": 3, "mhat": 3, "vhat": 3, "penalty": 10, "epsilon": 12, "correction": 13}
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota",
           "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi",
           "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma",
@@ -308,8 +315,32 @@ class SheetPrinter(LatexPrinter):
                 return self.entry(t_kind, t_layer, t_index, sup, sub)
             case "dact":
                 return self.slope_name(layer, self.entry("z", layer, index, sup, sub))
+            case "penalty":
+                return r"\Omega" + (f"^{{{sup}}}" if sup else "") + (f"_{{{sub}}}" if sub
+                                                                      else "")
+            case "momentum":
+                return r"\beta" if self.graph.problem.optimizer.letter == "beta" else r"\mu"
+            case "correction":  # 1 − β₁ᵗ, 1 − β₂ᵗ
+                return rf"1 - \beta_{{{1 if label.target == 'm' else 2}}}^{{{label.step}}}"
+            case kind if kind in _HYPERPARAMETERS:
+                return _HYPERPARAMETERS[kind]
+            case kind if kind in _STATE_SYMBOLS:
+                return self.state(kind, label.target, label.step)
             case _:
                 return self.entry(kind, layer, index, sup, sub)
+
+    def state(self, kind: str, entry: str, step: int) -> str:
+        """An optimiser's quantity of parameter ``entry`` after ``step`` updates:
+        m^{⟨t⟩}_{W^{(1)}_{12}} (the parameter's own name as the subscript)."""
+        t_kind, t_layer, t_index = _parse_entry(entry)
+        return rf"{_STATE_SYMBOLS[kind]}^{{\langle {step}\rangle}}_{{" \
+            f"{self.entry(t_kind, t_layer, t_index)}}}"
+
+    def norm(self, kind: str, layer: int) -> str:
+        """The Frobenius norm of a layer's gradient (kind 'W' or 'b') or of its errors δ
+        ('delta'): \\lVert \\nabla_{\\mathbf{W}^{(1)}} \\mathcal{L} \\rVert."""
+        inner = self.vector("delta", layer) if kind == "delta" else self.gradient(kind, layer)
+        return rf"\lVert {inner} \rVert"
 
     def slope_name(self, layer: int, argument: str) -> str:
         act = self.graph.activation(layer).symbol or "f"
@@ -350,6 +381,9 @@ class SheetPrinter(LatexPrinter):
             return (1, *expr.rank)
         if expr in self.ranks:
             return (1, *self.ranks[expr])
+        if expr.is_Add and expr.free_symbols and all(
+                self._rank(s)[1] == 0 for s in expr.free_symbols):
+            return (0, 0, 0)  # a coefficient of given rates first: (1 − β₁) ∂L/∂θ
         return (2, 0, 0)
 
     def _term_key(self, term) -> tuple:

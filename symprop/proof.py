@@ -248,8 +248,11 @@ def _points(graph: Graph, program: Program) -> list[list]:
         for i in program.givens:
             name = program.names[i]
             kind = graph.nodes[name].label.kind
-            if kind == "lr":
+            if kind in ("lr", "momentum", "beta1", "beta2"):  # rates and decays in (0, 1)
                 point.append(Fraction(rng.randint(1, 9), 10))
+            elif kind in ("epsilon", "weight_decay") or (kind == "v" and name.startswith(
+                    "step0.")):  # positive, as are Adam's ε and second moments
+                point.append(Fraction(rng.randint(1, 99), 100))
             elif kind == "y" and probability_targets:
                 point.append(Fraction(rng.randint(1, 99), 100))
             else:

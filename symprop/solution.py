@@ -25,6 +25,9 @@ class Solution:
 
     def __init__(self, problem: Problem, symbolic_seconds: float = SYMBOLIC_SECONDS,
                  verify: bool = True):
+        if problem.training is not None:  # a training run's step 1, on its first minibatch
+            from .training.schedule import first_step
+            problem = first_step(problem)
         self.problem = problem
         self.graph = build(problem)
         self.program = Program(self.graph)
@@ -198,6 +201,9 @@ def _problem_dict(problem: Problem) -> dict:
         "learning_rate": None if problem.learning_rate is None
         else decimal_text(problem.learning_rate),
         "steps": problem.steps, "examples": len(problem.data),
+        "optimizer": problem.optimizer.name,
+        "weight_decay": None if problem.weight_decay is None
+        else decimal_text(problem.weight_decay),
         "frozen": sorted(problem.frozen),
         "relu_derivative_at_zero": str(problem.relu_derivative_at_zero),
         "names": problem.names,

@@ -23,9 +23,16 @@ ACTIVATIONS = activations.NAMES
 LOSSES = losses.NAMES
 PROBABILITY_OUTPUTS = tuple(a.name for a in activations.ACTIVATIONS.values() if a.probabilities)
 REDUCTIONS = ("mean", "sum")
+# a training run and its optimiser (read by Reader.training, .optimizer, .weight_decay)
+TRAINING_KEYS = ("epochs", "batch_size", "shuffle", "optimizer", "weight_decay", "compare")
+OPTIMIZERS = ("sgd", "momentum", "adam")
+MOMENTUM = Fraction(9, 10)  # momentum's default β (μ), as PyTorch's examples and most courses
+ADAM = {"beta1": Fraction(9, 10), "beta2": Fraction(999, 1000),  # Kingma and Ba's defaults
+        "epsilon": Fraction(1, 10**8)}
+MAX_TRAINING_STEPS = 100_000  # a 2-4-4-1 network: about 6 ms a step per walk, two walks
 TOP_KEYS = ("name", "description", "layers", "parameters", "names", "data", "loss",
             "reduction", "learning_rate", "steps", "frozen", "relu_derivative_at_zero",
-            "digits", "significant", "variants", "nudges")
+            "digits", "significant", "variants", "nudges", *TRAINING_KEYS)
 LAYER_KEYS = ("units", "activation", "bias", "alpha")
 MAX_PARAMETERS = 1_500  # measured (bench/stress.py, 2 cores): 1,001 parameters solve, prove
 # and print as JSON in 6 s; the cost grows linearly with the graph
@@ -58,6 +65,43 @@ class Example:
 
 
 @dataclass(frozen=True)
+class Optimizer:
+    """The update rule: plain SGD, momentum (v ← μv + ∂L/∂θ, θ ← θ − ηv) or Adam."""
+
+    name: str = "sgd"  # sgd | momentum | adam
+    momentum: Fraction | None = None  # momentum's μ (β)
+    letter: str = "mu"  # the key the spec used for it, 'mu' or 'beta': the sheets' symbol
+    beta1: Fraction | None = None
+    beta2: Fraction | None = None
+    epsilon: Fraction | None = None
+
+    def hyperparameters(self) -> dict[str, Fraction]:
+        """The optimiser's given numbers by node name (none for SGD)."""
+        if self.name == "momentum":
+            return {"momentum": self.momentum}
+        if self.name == "adam":
+            return {"beta1": self.beta1, "beta2": self.beta2, "epsilon": self.epsilon}
+        return {}
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        """What the optimiser carries from step to step, per parameter (0 at the start)."""
+        return {"momentum": ("velocity",), "adam": ("m", "v")}.get(self.name, ())
+
+
+@dataclass(frozen=True)
+class Training:
+    """A training run: ``epochs`` passes over the data in minibatches of ``batch_size``,
+    in the order written or in a seeded shuffled order; ``compare`` names activations to
+    run the same network with (on every hidden layer)."""
+
+    epochs: int
+    batch_size: int
+    shuffle_seed: int | None = None
+    compare: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Problem:
     """A validated problem. ``parameters`` maps canonical entries ('W1[1,2]') to values.
     (A ``graph:`` spec gives a symprop.circuit_spec.CircuitProblem instead.)"""
@@ -78,6 +122,9 @@ class Problem:
     significant: int | None = None  # sheets show significant figures instead of digits
     description: str = ""
     variants: dict = field(default_factory=dict, compare=False)
+    optimizer: Optimizer = Optimizer()
+    weight_decay: Fraction | None = None  # L2: (λ/2) Σ W² over the trained weights
+    training: Training | None = None  # epochs and minibatches (symprop.training)
     source: str = ""
     origin: Source | None = field(default=None, compare=False, repr=False)  # marks, for errors
     nudges: tuple = ()  # symprop.circuit_spec.Nudge: a given or forward value changed by h
@@ -110,6 +157,23 @@ class Problem:
 
     def trained(self) -> list[str]:
         return [e for e in self.entries() if e not in self.frozen]
+
+    def decayed(self) -> list[str]:
+        """The weights whose squares the L2 term adds to the loss: the trained weights."""
+        return [] if not self.weight_decay else [e for e in self.trained()
+                                                 if e.startswith("W")]
+
+    def extra_givens(self) -> dict[str, Fraction]:
+        """Given values besides data, parameters and learning rate, by node name: the
+        optimiser's numbers, its state before step 1 (0), and the weight decay λ."""
+        values: dict[str, Fraction] = {}
+        if self.learning_rate is not None:
+            values.update(self.optimizer.hyperparameters())
+            for kind in self.optimizer.states:
+                values.update({f"step0.{kind}.{e}": Fraction(0) for e in self.trained()})
+        if self.weight_decay:
+            values["weight_decay"] = self.weight_decay
+        return values
 
     def textbook_name(self, entry: str) -> str | None:
         for alias, canonical in self.names.items():
@@ -272,6 +336,9 @@ class Reader:
         rate = None if rate is None else self.number(rate, ("learning_rate",))
         if rate is not None and rate <= 0:
             self.fail(("learning_rate",), "a positive number", str(root["learning_rate"]))
+        if "steps" in root and "epochs" in root:
+            self.fail(("steps",), "either steps (worked full-batch steps) or epochs (a "
+                      "training run), not both", "both")
         steps = self.integer(root.get("steps", Number("1")), ("steps",), 1, MAX_STEPS)
         if steps > 1 and rate is None:
             self.fail(("learning_rate",), f"a learning rate for {steps} steps", "nothing")
@@ -296,7 +363,9 @@ class Reader:
         frozen = self.frozen(root.get("frozen", []), problem)
         from .circuit_spec import read_nudges
         nudges = read_nudges(self, root.get("nudges"), nudge_targets(problem))
-        return Problem(**{**problem.__dict__, "frozen": frozen, "nudges": nudges})
+        return Problem(**{**problem.__dict__, "frozen": frozen, "nudges": nudges,
+                          "optimizer": self.optimizer(root), "weight_decay":
+                          self.weight_decay(root), "training": self.training(root, problem)})
 
     def quantity_limit(self, root: dict, layers, parameters: int) -> None:
         """The graph's size, from the shapes alone (before any value is read)."""
@@ -497,6 +566,112 @@ class Reader:
                 self.fail(path, "a parameter such as W1, b2, W1[1,2] or a name from 'names'",
                           f"'{name}'" + suggest(name, [*problem.names, *entries]))
         return frozenset(frozen)
+
+    # training runs and optimisers (symprop.training) -------------------------------------
+    def optimizer(self, root: dict) -> Optimizer:
+        """``optimizer: adam`` or ``{name: adam, beta1: …, beta2: …, epsilon: …}``,
+        ``{name: momentum, beta: …}`` (or ``mu``), ``sgd``; the defaults are documented."""
+        value = root.get("optimizer", "sgd")
+        path = ("optimizer",)
+        if isinstance(value, str) and not isinstance(value, Number):
+            value = {"name": value}
+            name = self.choice(value["name"], path, OPTIMIZERS)
+        else:
+            self.mapping(value, path, ("name", "beta", "mu", "beta1", "beta2", "epsilon"),
+                         ("name",))
+            name = self.choice(value["name"], (*path, "name"), OPTIMIZERS)
+        allowed = {"sgd": (), "momentum": ("beta", "mu"),
+                   "adam": ("beta1", "beta2", "epsilon")}[name]
+        for key in value:
+            if key != "name" and key not in allowed:
+                self.fail((*path, key), f"a key of the {name} optimizer ("
+                          f"{', '.join(('name', *allowed))})", f"'{key}'")
+        if name != "sgd" and root.get("learning_rate") is None:
+            self.fail(("learning_rate",), f"a learning rate for the {name} optimizer",
+                      "nothing")
+        if name == "momentum":
+            if "beta" in value and "mu" in value:
+                self.fail((*path, "mu"), "either beta or mu (the same coefficient), not both",
+                          "both")
+            letter = "beta" if "beta" in value else "mu"
+            mu = self.coefficient(value, letter, MOMENTUM)
+            return Optimizer(name, momentum=mu, letter=letter)
+        if name == "adam":
+            epsilon = self.number(value["epsilon"], (*path, "epsilon")) \
+                if "epsilon" in value else ADAM["epsilon"]
+            if epsilon <= 0:
+                self.fail((*path, "epsilon"), "a positive number", str(value["epsilon"]))
+            return Optimizer(name, beta1=self.coefficient(value, "beta1", ADAM["beta1"]),
+                             beta2=self.coefficient(value, "beta2", ADAM["beta2"]),
+                             epsilon=epsilon)
+        return Optimizer()
+
+    def coefficient(self, value: dict, key: str, default: Fraction) -> Fraction:
+        """A decay coefficient β with 0 ≤ β < 1."""
+        if key not in value:
+            return default
+        number = self.number(value[key], ("optimizer", key))
+        if not 0 <= number < 1:
+            self.fail(("optimizer", key), "a number from 0 up to (not including) 1",
+                      str(value[key]))
+        return number
+
+    def weight_decay(self, root: dict) -> Fraction | None:
+        """λ of the L2 term (λ/2) Σ W²; 0 or absent: none."""
+        if "weight_decay" not in root:
+            return None
+        number = self.number(root["weight_decay"], ("weight_decay",))
+        if number < 0:
+            self.fail(("weight_decay",), "a number ≥ 0", str(root["weight_decay"]))
+        return number or None
+
+    def training(self, root: dict, problem: Problem) -> Training | None:
+        """``epochs``, ``batch_size``, ``shuffle: {seed: S}`` and ``compare``."""
+        if "epochs" not in root:
+            for key in ("batch_size", "shuffle", "compare"):
+                if key in root:
+                    self.fail((key,), f"epochs (a training run) with {key}", "no epochs")
+            return None
+        if problem.learning_rate is None:
+            self.fail(("learning_rate",), "a learning rate for a training run", "nothing")
+        epochs = self.integer(root["epochs"], ("epochs",), 1, MAX_TRAINING_STEPS)
+        count = len(problem.data)
+        size = self.integer(root["batch_size"], ("batch_size",), 1, 1000) \
+            if "batch_size" in root else count
+        if size > count:
+            self.fail(("batch_size",), f"at most the number of examples ({count})", str(size))
+        steps = epochs * -(-count // size)
+        if steps > MAX_TRAINING_STEPS:
+            self.fail(("epochs",), f"at most {MAX_TRAINING_STEPS:,} steps in all (epochs × "
+                      f"{-(-count // size)} minibatches per epoch)", f"{steps:,} steps")
+        return Training(epochs, size, self.shuffle(root.get("shuffle", False)),
+                        self.compare(root.get("compare"), problem))
+
+    def shuffle(self, value) -> int | None:
+        if value is False:
+            return None
+        if not isinstance(value, dict):
+            self.fail(("shuffle",), "{seed: S} (a seeded order) or false (the order written)",
+                      self.show(value))
+        self.mapping(value, ("shuffle",), ("seed",), ("seed",))
+        return self.integer(value["seed"], ("shuffle", "seed"), 0, 2**63 - 1)
+
+    def compare(self, value, problem: Problem) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        self.mapping(value, ("compare",), ("activation",), ("activation",))
+        names = value["activation"]
+        path = ("compare", "activation")
+        if not isinstance(names, list) or not names:
+            self.fail(path, "a list of activations for the hidden layers", self.show(names))
+        if problem.depth < 2:
+            self.fail(path, "a network with hidden layers to compare activations on",
+                      "no hidden layer")
+        hidden = tuple(a for a in ACTIVATIONS if a != "softmax")
+        chosen = tuple(self.choice(name, (*path, k), hidden) for k, name in enumerate(names))
+        if len(set(chosen)) != len(chosen):
+            self.fail(path, "each activation once", ", ".join(chosen))
+        return chosen
 
 
 def nudge_targets(problem: Problem) -> dict[str, str]:

@@ -126,9 +126,13 @@ def _tree_formula(tree, symbols: dict):
 class Checker:
     """Everything about one problem that checking a sheet needs, prepared once."""
 
-    def __init__(self, problem: Problem, solution: Solution | None = None):
+    def __init__(self, problem: Problem, solution: Solution | None = None,
+                 extra: dict | None = None):
         self.problem = problem
         self.solution = solution or Solution(problem, verify=False)
+        # values by name that are no graph node (a training run's epoch<e>.loss, norms):
+        # a claim on one is correct when it is the value rounded, else wrong
+        self.extra = extra or {}
         self.graph = self.solution.graph
         program = self.program = self.solution.program
         n = len(program.names)

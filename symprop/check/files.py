@@ -20,6 +20,12 @@ def check_files(spec_path, answers_path=None, options: list[str] = (),
     raw += [claim_text.from_option(option) for option in options]
     if not raw:
         raise SpecError("answers", "an answers file or at least one --claim", "neither")
+    if problem.training is not None:  # step 1 is the sheet; run names need the run
+        from ..training.solution import TrainingSolution, needs_run
+        if needs_run([claim.name for claim in raw]):
+            run = TrainingSolution(problem, verify=False)
+            return Checker(problem, run.first, run.named_values()).check(
+                raw, str(answers_path or ""))
     return Checker(problem).check(raw, str(answers_path or ""))
 
 

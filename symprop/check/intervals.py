@@ -116,6 +116,14 @@ def _monotone(function):
     return apply
 
 
+def _iv_sqrt(a):
+    """√x over [lo, hi]: monotone on x ≥ 0; the part below 0 has no real root."""
+    if a[1] < 0:
+        return (-_INF, _INF)
+    low = 0.0 if a[0] <= 0 else _down(_down(math.sqrt(a[0])))
+    return (low, _up(_up(math.sqrt(a[1]))) if a[1] != _INF else _INF)
+
+
 def _iv_log(a):
     if a[1] <= 0:
         return (-_INF, _INF)
@@ -155,7 +163,7 @@ def _iv_leaky_step(z, alpha, c):
 INTERVAL_KIT = {
     "Q": _iv_q, "add": _iv_add, "mul": _iv_mul, "pw": _iv_pow,
     "exp": _monotone(math.exp), "log": _iv_log, "tanh": _monotone(math.tanh),
-    "relu": _iv_relu, "relu_step": _iv_relu_step,
+    "sqrt": _iv_sqrt, "relu": _iv_relu, "relu_step": _iv_relu_step,
     "leaky_relu": _iv_leaky, "leaky_relu_step": _iv_leaky_step,
     **gates.interval_kit(),  # computation graphs: σ, max, min, |u|, non-whole powers
 }

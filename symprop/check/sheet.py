@@ -102,6 +102,10 @@ class Sheet:
         c = self.c
         pending, verdicts, seen = [], [], {}
         for claim in self.raw:
+            if claim.name.replace(" ", "") in c.extra and \
+                    c.graph.resolve(claim.name, strict=False) is None:
+                verdicts.append(self.extra(claim))
+                continue
             kind, target = c.resolve(claim.name)
             if kind in ("unknown", "undefined"):
                 record = Verdict(claim.name, claim.text, "unknown", claim.name, "node", None,
@@ -156,6 +160,16 @@ class Sheet:
             record.notes += self.trivial(i)
         if record.verdict == "wrong":
             record.mistakes = self.mistakes(i, value, places)
+        return record
+
+    def extra(self, claim: RawClaim) -> Verdict:
+        """A claim on a value that is no graph node (a training run's epoch<e>.loss):
+        correct, within rounding when cut short, or wrong."""
+        name = claim.name.replace(" ", "")
+        value, places, _ = self.c.number(claim.text)
+        record = Verdict(claim.name, claim.text, "correct", name, "run", None, claim.where,
+                         places, order=math.inf)
+        self.judge(record, value, self.c.extra[name], None, ("extra", name))
         return record
 
     def expression(self, e: _Local, claim: RawClaim) -> Verdict:

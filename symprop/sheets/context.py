@@ -207,6 +207,8 @@ class Render:
                 "forward": [{"example": b["example"], "lines": self.lines(b["lines"])}
                             for b in step["forward"]],
                 "total": self.lines(step["total"]),
+                "penalty": self.lines(step["penalty"]),
+                "corrections": self.lines(step["corrections"]),
                 "backward": [dict(b, lines=self.lines(b["lines"]),
                                   vectors={k: self.grid([[n] for n in v]) if v and
                                            type(v[0]) is str else self.grid(v)
@@ -215,7 +217,8 @@ class Render:
                 "gradients": [dict(g, lines=self.lines(g["lines"]),
                                    vectors={k: self.grid(v) for k, v in g["vectors"].items()})
                               for g in step["gradients"]],
-                "updates": [dict(u, lines=self.lines(u["lines"]),
+                "updates": [dict(u, states=self.lines(u["states"]),
+                                 lines=self.lines(u["lines"]),
                                  vectors={k: self.grid(v) for k, v in u["vectors"].items()})
                             for u in step["updates"]],
                 "loss": self.text(step["loss"]),
@@ -234,6 +237,8 @@ class Render:
             "rounding": self.rounding,
             "network": self.network() if diagram else None, "given": self.given(),
             "steps": steps, "after": after, "after_total": self.lines(plan["after_total"]),
+            "after_penalty": self.lines(plan["after_penalty"]),
+            "optimizer": self.optimizer(),
             "decrease": decrease, "summary": self.summary(),
             "checks": None if not checks else self.checks(checks),
             "batch": len(plan["examples"]) > 1, "multistep": len(r.graph.steps) > 1,
@@ -250,6 +255,18 @@ class Render:
                 "activations": [graph.activation(l).name for l in graph.layers],
                 "frozen": [self.r.symbols[e] for e in self.r.entries if e in p.frozen],
                 "learning_rate": "lr" in graph.nodes}
+
+    def optimizer(self) -> dict | None:
+        """The optimiser's name and given numbers (None for plain SGD without weight
+        decay), for optimizer.j2."""
+        graph = self.r.graph
+        name = graph.problem.optimizer.name if "lr" in graph.nodes else "sgd"
+        given = graph.hyperparameters()
+        if name == "sgd" and not given:
+            return None
+        return {"name": name,
+                "given": [{"name": n, "symbol": self.r.symbols[n], "value": self.text(n)}
+                          for n in given]}
 
     def given(self) -> dict:
         graph, symbols, printer = self.r.graph, self.r.symbols, self.r.printer

@@ -100,7 +100,9 @@ def _textbook_forms(printer: SheetPrinter, label, line: Line) -> None:
         if graph.activation(layer).elementwise:
             a = printer.entry("a", layer, index, sup, sub)
             line.chain = [printer.partial(loss, a), printer.partial(a, z)]
-    elif label.kind == "grad" and (label.example is not None or graph.examples == [None]):
+    elif label.kind == "grad" and (label.example is not None or graph.examples == [None]) \
+            and not (label.example is None and label.target in graph.problem.decayed()):
+        # (a weight with L2 decay adds λW to the chain: no factors to show)
         line.chain = _gradient_chain(printer, label, loss, sup, sub)
 
 

@@ -23,12 +23,16 @@ class NetworkPlan:
         self.final_loss = graph.loss(last, after=True)
         self.after, self.after_total = self._forward(last, True) if self.final_loss \
             else ([], [])
+        self.after_penalty = [n for n in (graph.penalty(last, after=True),) if n]
 
     def _step(self, step: int) -> dict:
         graph = self.graph
         forward, total = self._forward(step, False)
         layers = list(graph.layers)
         return {"number": step, "forward": forward, "total": total,
+                "penalty": [n for n in (graph.penalty(step),) if n],
+                "corrections": [n for n in (graph.correction("m", step),
+                                            graph.correction("v", step)) if n],
                 "backward": [self._backward(step, ex, l) for ex in self.examples
                              for l in reversed(layers)],
                 "gradients": [self._gradients(step, l) for l in layers],
@@ -95,9 +99,12 @@ class NetworkPlan:
         previous = ("x", None) if l == 1 else ("a", l - 1)
         inputs = graph.vector("x", example=single) if l == 1 else \
             graph.vector("a", l - 1, example=single, step=step)
+        decayed = set(graph.problem.decayed())
         return {
             "layer": l, "lines": lines, "rows": len(weights), "cols": len(weights[0]),
             "output": l == graph.depth, "batch": self.batch,
+            "decay": any(e in decayed for row in weights for e in row),  # + λW (L2)
+            "Wparam": printer.vector("W", l, None, version),
             "shared_bias": graph.bias_kind(l) == "shared",
             "has_bias": any(graph.gradient(e, step) for e in biases),
             "W": printer.gradient("W", l, version), "b": printer.gradient("b", l, version),
@@ -106,6 +113,8 @@ class NetworkPlan:
             "input_t": printer.vector(*previous, single, version, transpose=True),
             "input_n_t": printer.vector(*previous, "n", version, transpose=True),
             "vectors": {"grad": grad, "bias_grad": bias_grad, "inputs": [inputs],
+                        "weights": [[graph.parameter(e, step) if e in decayed else None
+                                     for e in row] for row in weights],
                         "deltas": [[n] for n in graph.vector("delta", l, example=single,
                                                              step=step)]}}
 
@@ -122,9 +131,12 @@ class NetworkPlan:
         def values(rows, during):
             return [[graph.parameter(e, during) for e in row] for row in rows]
 
+        states = [graph.state(kind, e, step) for e in self._entries(l)
+                  for kind in ("velocity", "m", "v", "mhat", "vhat")]
         return {
             "layer": l, "rows": len(weights), "cols": len(weights[0]),
             "has_bias": any(graph.gradient(e, step) for e in biases),
+            "states": [n for n in states if n],  # the optimiser's lines before θ's
             "lines": [n for n in (graph.updated(e, step) for e in self._entries(l)) if n],
             "W": printer.vector("W", l, None, version), "W_new": new("W"),
             "b": printer.vector("b", l, None, version), "b_new": new("b"),
@@ -136,4 +148,5 @@ class NetworkPlan:
 
     def as_dict(self) -> dict:
         return {"steps": self.steps, "after": self.after, "after_total": self.after_total,
+                "after_penalty": self.after_penalty,
                 "final_loss": self.final_loss, "examples": self.examples}
