@@ -12,6 +12,7 @@ from ..decimals import to_fraction
 from ..errors import RenderError
 from ..evaluate import is_exact
 from ..latex import BREAK, broken, fill, number, scientific, shown_exactly, written
+from . import diagram
 from .skeleton import Hole
 
 ROUNDINGS = ("exact", "carry")
@@ -264,29 +265,64 @@ class Render:
 
     def network(self) -> dict:
         """The diagram: one column of units per layer, a bias beside each unit that has one
-        (the z node's bias parent), a weight on each edge."""
+        (the z node's bias parent), a weight on each edge, and where each of them goes
+        (symprop.sheets.diagram, in pt). The layout depends on the labels only through
+        their lengths and signs; asking the texts for them with ``startswith`` logs the
+        answers in a skeleton (symprop.sheets.skeleton), so a later sheet is filled into
+        this diagram only when its labels are as long and signed alike."""
         graph, printer = self.r.graph, self.r.printer
         first = graph.examples[0]
         inputs = graph.vector("x", example=first)
+        widths = {"weight": [0.0], "bias": [0.0]}  # the labels' reserved widths (em)
+        ems = {}  # each label's width in Latin Modern (em), for SVG's textLength
+
+        def label(name: str, kind: str) -> str:
+            shown, plain = self.text(name), self._text(name)
+            for question in (("-",), ("", len(plain)), ("", len(plain) + 1)):
+                shown.startswith(*question)  # sign and length, logged while recording
+            prefix = diagram.BIAS_PREFIX if kind == "bias" else 0.0
+            widths[kind].append(diagram.label_ems(plain, prefix))
+            ems[name] = round(diagram.text_ems(plain, prefix), 3)
+            return shown
+
         layers = [{"layer": 0, "units": len(inputs), "activation": None,
                    "nodes": [printer.entry("x", None, (i,)) for i in range(1, len(inputs) + 1)],
-                   "biases": [None] * len(inputs)}]
+                   "biases": [None] * len(inputs), "bias_ems": [None] * len(inputs)}]
         edges = []
         for l in graph.layers:
             zs = graph.vector("z", l, example=first)
-            biases = []
+            biases, bias_ems = [], []
             for z in zs:
                 bias = [p for p in graph.parents(z) if graph.nodes[p].label.kind == "b"]
-                biases.append(self.text(bias[0]) if bias else None)
+                biases.append(label(bias[0], "bias") if bias else None)
+                bias_ems.append(ems[bias[0]] if bias else None)
             layers.append({"layer": l, "units": len(zs), "biases": biases,
+                           "bias_ems": bias_ems,
                            "activation": graph.activation(l).name,
+                           "W": printer.vector("W", l), "b": printer.vector("b", l),
+                           "bias_vector": [self.text(b) for b in graph.biases(l)],
                            "nodes": [printer.entry("a", l, (i,))
                                      for i in range(1, len(zs) + 1)]})
-            edges += [{"layer": l, "to": i, "from": j, "weight": self.text(entry)}
+            edges += [{"layer": l, "to": i, "from": j, "weight": label(entry, "weight"),
+                       "ems": ems[entry]}
                       for i, row in enumerate(graph.weights(l), 1)
                       for j, entry in enumerate(row, 1)]
+        shape = diagram.layout([layer["units"] for layer in layers],
+                               [[b is not None for b in layer["biases"]] for layer in layers],
+                               max(widths["weight"]), max(widths["bias"]))
+        for layer in layers:
+            l = layer["layer"]
+            layer["at"] = shape.units[l]
+            layer["bias_at"] = [shape.biases.get((l, i)) for i in range(1, layer["units"] + 1)]
+        for edge in edges:
+            key = (edge["layer"], edge["to"], edge["from"])
+            edge.update(line=shape.lines[key], arrow=shape.arrows[key], at=shape.weights[key])
         return {"layers": layers, "edges": edges,
-                "tallest": max(layer["units"] for layer in layers)}
+                "tallest": max(layer["units"] for layer in layers),
+                "width": shape.width, "height": shape.height, "radius": shape.radius,
+                "font": shape.font, "weight_box": shape.weight_size,
+                "bias_box": shape.bias_size, "labelled": shape.labelled,
+                "beside": shape.beside, "names": shape.names}
 
     def summary(self) -> list[dict]:
         graph, symbols = self.r.graph, self.r.symbols
