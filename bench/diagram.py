@@ -16,6 +16,8 @@ import statistics
 import time
 from pathlib import Path
 
+from render import best  # bench/render.py: the fastest of N runs
+
 from symprop import render as templates
 from symprop.sheets import SheetRenderer, diagram
 from symprop.solution import Solution
@@ -61,16 +63,6 @@ def main() -> None:
     tikz = best(lambda: templates.fill(template, {"network": network}), 300)
     print(f"seed 004 (2-2-1), the layout known: the diagram's context {context * 1e3:.2f} ms, "
           f"its TikZ {tikz * 1e3:.2f} ms")
-
-
-def best(function, repeat: int) -> float:
-    """The fastest of ``repeat`` runs, in seconds (the least disturbed measurement)."""
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 if __name__ == "__main__":

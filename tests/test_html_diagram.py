@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from test_diagram import PDF_SHAPES
+from test_diagram import PDF_SHAPES, _clips
 
 from symprop import render as templates
 from symprop.sheets import SheetRenderer, render_solution
@@ -195,22 +195,6 @@ addEventListener("load", () => document.fonts.ready.then(() => {
   document.body.appendChild(pre);
 }));
 </script>"""
-
-
-def _clips(p, q, box) -> bool:
-    """Whether segment p–q passes through the box (Liang–Barsky)."""
-    (px, py), (dx, dy) = p, (q[0] - p[0], q[1] - p[1])
-    low, high = 0.0, 1.0
-    for step, room in ((-dx, px - box[0]), (dx, box[2] - px), (-dy, py - box[1]),
-                       (dy, box[3] - py)):
-        if step == 0:
-            if room < 0:
-                return False
-        elif step < 0:
-            low = max(low, room / step)
-        else:
-            high = min(high, room / step)
-    return high - low > 1e-9
 
 
 def _apart(a, b) -> bool:
