@@ -263,27 +263,35 @@ class Render:
                  for alias, entry in graph.problem.names.items() if entry in symbols]
         return {"layers": layers, "data": data, "names": names}
 
+    def _diagram_key(self) -> str:
+        """The widest weight and the widest bias of the diagram (em, ``diagram.label_ems``)
+        as text: all that its layout takes from the numbers."""
+        graph, text = self.r.graph, self._text
+        weights = [e for l in graph.layers for row in graph.weights(l) for e in row]
+        biases = [b for l in graph.layers for b in graph.biases(l)]
+        weight = max((diagram.label_ems(text(e)) for e in weights), default=0.0)
+        bias = max((diagram.label_ems(text(b), diagram.BIAS_PREFIX) for b in biases),
+                   default=0.0)
+        return f"{weight!r} {bias!r}|"
+
     def network(self) -> dict:
         """The diagram: one column of units per layer, a bias beside each unit that has one
         (the z node's bias parent), a weight on each edge, and where each of them goes
-        (symprop.sheets.diagram, in pt). The layout depends on the labels only through
-        their lengths and signs; asking the texts for them with ``startswith`` logs the
-        answers in a skeleton (symprop.sheets.skeleton), so a later sheet is filled into
-        this diagram only when its labels are as long and signed alike."""
+        (symprop.sheets.diagram, in pt). The layout depends on the numbers only through
+        the widest weight and bias (``_diagram_key``); while a skeleton is recorded, that
+        key is a hole the skeleton asks about (symprop.sheets.skeleton), so a later sheet
+        is filled into this diagram only when its widest labels are as wide."""
         graph, printer = self.r.graph, self.r.printer
         first = graph.examples[0]
         inputs = graph.vector("x", example=first)
-        widths = {"weight": [0.0], "bias": [0.0]}  # the labels' reserved widths (em)
+        key = self._diagram_key()
+        self.hole(("_diagram_key",), key).startswith(key)  # logged while recording
         ems = {}  # each label's width in Latin Modern (em), for SVG's textLength
 
         def label(name: str, kind: str) -> str:
-            shown, plain = self.text(name), self._text(name)
-            for question in (("-",), ("", len(plain)), ("", len(plain) + 1)):
-                shown.startswith(*question)  # sign and length, logged while recording
             prefix = diagram.BIAS_PREFIX if kind == "bias" else 0.0
-            widths[kind].append(diagram.label_ems(plain, prefix))
-            ems[name] = round(diagram.text_ems(plain, prefix), 3)
-            return shown
+            ems[name] = round(diagram.text_ems(self._text(name), prefix), 3)
+            return self.text(name)
 
         layers = [{"layer": 0, "units": len(inputs), "activation": None,
                    "nodes": [printer.entry("x", None, (i,)) for i in range(1, len(inputs) + 1)],
@@ -307,9 +315,10 @@ class Render:
                        "ems": ems[entry]}
                       for i, row in enumerate(graph.weights(l), 1)
                       for j, entry in enumerate(row, 1)]
+        weight, bias = map(float, key.rstrip("|").split())
         shape = diagram.layout([layer["units"] for layer in layers],
                                [[b is not None for b in layer["biases"]] for layer in layers],
-                               max(widths["weight"]), max(widths["bias"]))
+                               weight, bias)
         for layer in layers:
             l = layer["layer"]
             layer["at"] = shape.units[l]
