@@ -123,10 +123,10 @@ def test_the_svg_draws_what_the_tikz_picture_draws():
     network = SheetRenderer(solution.graph).network(dict(solution.values.items()))
     tex = templates.render("network.tex.j2", {"network": network})
     svg = templates.render("network.html.j2", {"network": network})
-    units = re.findall(r"\\node\[unit[^]]*\] at \(([\d.]+),([\d.]+)\)", tex)
+    units = re.findall(r"\\node\[unit[^]]*\] at \( ([\d.]+),([\d.]+) \)", tex)
     assert units == re.findall(r'<circle class="unit[^"]*" cx="([\d.]+)" cy="([\d.]+)"', svg)
     assert len(units) == 9
-    labels = re.findall(r"\\node\[weight\] at \(([\d.]+),([\d.]+)\) \{\$([^$]*)\$\}", tex)
+    labels = re.findall(r"\\node\[weight\] at \( ([\d.]+),([\d.]+) \) \{\$([^$]*)\$\}", tex)
     boxes = re.findall(r'<rect class="label" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" '
                        r'height="([\d.]+)"/>\n<text class="weight" x="([\d.]+)" '
                        r'y="([\d.]+)"[^>]*>([^<]*)</text>', svg)
@@ -135,7 +135,7 @@ def test_the_svg_draws_what_the_tikz_picture_draws():
         assert (x, y) == (sx, sy) and shown == text.replace("-", "−")
         assert float(bx) + float(bw) / 2 == pytest.approx(float(x), abs=0.01)
         assert float(by) + float(bh) / 2 == pytest.approx(float(y), abs=0.01)
-    size = re.search(r"rectangle \(([\d.]+),([\d.]+)\)", tex).groups()
+    size = re.search(r"rectangle \( ([\d.]+),([\d.]+) \)", tex).groups()
     assert f'viewBox="0 0 {size[0]} {size[1]}"' in svg
 
 
