@@ -17,7 +17,7 @@ import re
 
 from .. import render as templates
 from ..latex import number
-from . import diagram
+from . import circuit_diagram as diagram
 from . import nudges as nudge_plan
 from .context import Render
 from .lines import Printers, prepare
@@ -141,7 +141,7 @@ class CircuitRenderer(SheetRenderer):
 
     def diagram(self, render, gradients: bool = True) -> dict:
         """Wires (value above, gradient below, to 3 significant figures), gates and edges,
-        laid out by Graphviz (symprop.sheets.diagram). Without ``gradients`` (a question),
+        laid out by Graphviz (symprop.sheets.circuit_diagram). Without ``gradients`` (a question),
         only the inputs show values."""
         graph, symbols = self.graph, self.symbols
         wires, edges, ids = [], [], {}

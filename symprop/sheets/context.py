@@ -12,7 +12,7 @@ from ..decimals import difference, less
 from ..errors import RenderError
 from ..evaluate import is_exact
 from ..latex import BREAK, broken, fill, number, scientific, shown_exactly, written
-from . import nudges
+from . import diagram, nudges
 from .skeleton import Hole
 
 ROUNDINGS = ("exact", "carry")
@@ -288,31 +288,75 @@ class Render:
                  for alias, entry in graph.problem.names.items() if entry in symbols]
         return {"layers": layers, "data": data, "names": names}
 
+    def _diagram_key(self) -> str:
+        """The widest weight and the widest bias of the diagram (em, ``diagram.label_ems``)
+        as text: all that its layout takes from the numbers."""
+        graph, text = self.r.graph, self._text
+        weights = [e for l in graph.layers for row in graph.weights(l) for e in row]
+        biases = [b for l in graph.layers for b in graph.biases(l)]
+        weight = max((diagram.label_ems(text(e)) for e in weights), default=0.0)
+        bias = max((diagram.label_ems(text(b), diagram.BIAS_PREFIX) for b in biases),
+                   default=0.0)
+        return f"{weight!r} {bias!r}|"
+
     def network(self) -> dict:
         """The diagram: one column of units per layer, a bias beside each unit that has one
-        (the z node's bias parent), a weight on each edge."""
+        (the z node's bias parent), a weight on each edge, and where each of them goes
+        (symprop.sheets.diagram, in pt). The layout depends on the numbers only through
+        the widest weight and bias (``_diagram_key``); while a skeleton is recorded, that
+        key is a hole the skeleton asks about (symprop.sheets.skeleton), so a later sheet
+        is filled into this diagram only when its widest labels are as wide."""
         graph, printer = self.r.graph, self.r.printer
         first = graph.examples[0]
         inputs = graph.vector("x", example=first)
+        key = self._diagram_key()
+        self.hole(("_diagram_key",), key).startswith(key)  # logged while recording
+        ems = {}  # each label's width in Latin Modern (em), for SVG's textLength
+
+        def label(name: str, kind: str) -> str:
+            prefix = diagram.BIAS_PREFIX if kind == "bias" else 0.0
+            ems[name] = round(diagram.text_ems(self._text(name), prefix), 3)
+            return self.text(name)
+
         layers = [{"layer": 0, "units": len(inputs), "activation": None,
                    "nodes": [printer.entry("x", None, (i,)) for i in range(1, len(inputs) + 1)],
-                   "biases": [None] * len(inputs)}]
+                   "biases": [None] * len(inputs), "bias_ems": [None] * len(inputs)}]
         edges = []
         for l in graph.layers:
             zs = graph.vector("z", l, example=first)
-            biases = []
+            biases, bias_ems = [], []
             for z in zs:
                 bias = [p for p in graph.parents(z) if graph.nodes[p].label.kind == "b"]
-                biases.append(self.text(bias[0]) if bias else None)
+                biases.append(label(bias[0], "bias") if bias else None)
+                bias_ems.append(ems[bias[0]] if bias else None)
             layers.append({"layer": l, "units": len(zs), "biases": biases,
+                           "bias_ems": bias_ems,
                            "activation": graph.activation(l).name,
+                           "W": printer.vector("W", l), "b": printer.vector("b", l),
+                           "bias_vector": [self.text(b) for b in graph.biases(l)],
                            "nodes": [printer.entry("a", l, (i,))
                                      for i in range(1, len(zs) + 1)]})
-            edges += [{"layer": l, "to": i, "from": j, "weight": self.text(entry)}
+            edges += [{"layer": l, "to": i, "from": j, "weight": label(entry, "weight"),
+                       "ems": ems[entry]}
                       for i, row in enumerate(graph.weights(l), 1)
                       for j, entry in enumerate(row, 1)]
+        weight, bias = map(float, key.rstrip("|").split())
+        shape = diagram.layout([layer["units"] for layer in layers],
+                               [[b is not None for b in layer["biases"]] for layer in layers],
+                               weight, bias)
+        for layer in layers:
+            l = layer["layer"]
+            layer["at"] = shape.units[l]
+            layer["bias_at"] = [shape.biases.get((l, i)) for i in range(1, layer["units"] + 1)]
+        for edge in edges:
+            key = (edge["layer"], edge["to"], edge["from"])
+            edge.update(line=shape.lines[key], arrow=shape.arrows[key], at=shape.weights[key])
         return {"layers": layers, "edges": edges,
-                "tallest": max(layer["units"] for layer in layers)}
+                "tallest": max(layer["units"] for layer in layers),
+                "width": shape.width, "height": shape.height, "radius": shape.radius,
+                "font": shape.font, "weight_box": shape.weight_size,
+                "bias_box": shape.bias_size, "labelled": shape.labelled,
+                "beside": shape.beside, "names": shape.names}
 
     def summary(self) -> list[dict]:
         graph, symbols = self.r.graph, self.r.symbols
