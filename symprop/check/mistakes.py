@@ -6,6 +6,9 @@ A record holds a code (templates phrase it), a one-line statement of its maths, 
 cannot happen at that node. The checker evaluates a rewrite twice: at the person's own
 inputs (the step went wrong here) and inside a whole graph where every node of one stage
 is rewritten and the error flows downstream (the person never wrote the step down).
+
+A record marked ``convention`` is not a slip but another textbook's convention (ReLU'(0)
+taken as 1 rather than 0): where it reproduces a figure, it is the first explanation given.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ class Mistake:
     code: str
     description: str  # the maths of the mistake, one line
     rewrite: Callable[[Graph, Node], Expr | None]
+    convention: bool = False  # another convention rather than a slip: named first
 
 
 # helpers -------------------------------------------------------------------------------
@@ -191,6 +195,6 @@ LIBRARY = (
     Mistake("gradient_added", "θ + η ∂L/∂θ for θ − η ∂L/∂θ", _update("add")),
     Mistake("lr_omitted", "θ − ∂L/∂θ for θ − η ∂L/∂θ", _update("lr")),
     Mistake("bias_omitted", "z = W a without + b", _bias_omitted),
-    Mistake("relu_zero", "relu'(0) = 1 − c for the convention c", _relu_zero),
+    Mistake("relu_zero", "relu'(0) = 1 − c for the convention c", _relu_zero, convention=True),
 )
 CODES = tuple(m.code for m in LIBRARY)
