@@ -4,10 +4,12 @@ against the graph the way STACK's answer trees judge one question, for every qua
     equivalent   the formula equals the quantity for all values of the givens (x, y, the
                  parameters, η). Decided exactly where SymPy can: both sides are
                  composed from the graph's local formulas, first down to the activations
-                 and the givens, then down to the givens, and their difference cancels to
-                 0 ("symbolic"). Otherwise both sides are evaluated exactly (rationals, or
-                 60-digit floats once an exponential enters) at the problem's numbers and
-                 at 4 seeded random rational points ("points").
+                 and the givens, then (for a formula that writes an activation out) down
+                 to the givens, and their difference is 0 as a rational function
+                 ("symbolic"; tried while it has at most 60 nodes). Otherwise both sides
+                 are evaluated exactly (rationals, or 60-digit floats once an
+                 exponential enters) at the problem's numbers and at 4 seeded random
+                 rational points ("points").
     equal_here   the same value at this problem's numbers, but not in general; the givens
                  whose change alone breaks the equality are named (seed 004's
                  ∂L/∂W⁽¹⁾₁₂ = 0 holds only because x₂ = 0).
@@ -29,20 +31,22 @@ import random
 from fractions import Fraction
 
 import mpmath
-from sympy import Add, cancel
+from sympy import Add, Function, preorder_traversal
+from sympy.polys.fields import sfield
+from sympy.polys.polyerrors import BasePolynomialError
 
 from ..decimals import decimal_text, places_for
-from ..evaluate import EXACT_KIT, python_source
 from . import claims as claim_text
 from . import names
-from .checker import _compile, _safe, tree_formula
+from .checker import _safe, tree_formula
 from .report import Verdict, text
 
 POINTS = 4  # random rational points besides the problem's own numbers
 DPS = 60  # digits of the evaluations at the points
 SEED = 2024  # the points are the same on every run
 RANGE = 2  # givens are drawn from [−RANGE, RANGE] (η from (0, RANGE])
-COMPOSED = 600  # largest composed formula (in tree nodes) given to SymPy's cancel
+SYMBOLIC_SIZE = 60  # largest composed difference (in tree nodes) given to SymPy
+#                    (at 60 a decision takes ≈ 10 ms; at 90, seconds)
 
 
 def _close(a, b, digits: int = 40) -> bool:
@@ -61,6 +65,14 @@ def _mpf(value):
     return value
 
 
+def _small(expr, limit: int) -> bool:
+    """Whether ``expr`` has at most ``limit`` nodes (stops counting past the limit)."""
+    for count, _ in enumerate(preorder_traversal(expr), 1):
+        if count > limit:
+            return False
+    return True
+
+
 class Formulas:
     """The formula judge of one Checker: random points, perturbations and mistake worlds,
     computed the first time a formula needs them and kept for the next."""
@@ -72,7 +84,6 @@ class Formulas:
         self._candidates: dict[int, list] = {}
         self._worlds: dict[tuple, list] = {}
         self._composed: dict[tuple, object] = {}
-        self._sizes: dict[int, int] = {}
         self._judged: dict[tuple, tuple] = {}
         self.by_code = {}
         for i, entries in checker.mistaken.items():
@@ -207,14 +218,12 @@ class Formulas:
     def _decide(self, target: int, formula, parents: tuple[int, ...]) -> tuple:
         """(verdict, value here, method, notes, mistakes) for target = formula."""
         c = self.c
-        names_ = {c.symbols[p]: f"p{k}" for k, p in enumerate(parents)}
         try:
-            source = python_source(formula, names_)
-        except ValueError:
+            local = c.local(formula, parents, "", 0)
+        except ValueError:  # no kit operation for it (cannot happen with this grammar)
             return ("unknown", None, None, [{"code": "formula_unknown"}], [])
-        function = _compile({0: (source, len(parents))}, EXACT_KIT)[0]
-        interval = c.local(formula, parents, "", 0).interval_fn
-        box = interval(*[c.exact_point[p] for p in parents])
+        function = local.exact_fn
+        box = local.interval_fn(*[c.exact_point[p] for p in parents])
         if not (math.isfinite(box[0]) and math.isfinite(box[1])):
             code = "undefined" if box == (-math.inf, math.inf) else "too_large"
             return ("unknown", None, None, [{"code": code}], [])
@@ -254,23 +263,30 @@ class Formulas:
     # symbolic equivalence -----------------------------------------------------------
     def symbolic(self, target: int, formula) -> bool:
         """Whether formula − target cancels to 0 once both are composed from the graph's
-        local formulas (down to the activations, then down to the givens)."""
+        local formulas down to the givens and the activations (and, for a formula that
+        writes an activation out, down to the givens). Only small compositions are given
+        to SymPy (its cancel can take minutes on large ones); None of this decides the
+        verdict, only how it is reported."""
         c = self.c
         constraint = {}
         for group in self.groups:
             last, rest = group[-1], group[:-1]
             constraint[c.symbols[last]] = 1 - Add(*[c.symbols[g] for g in rest])
         for deep in (False, True):
+            if deep and not formula.atoms(Function):
+                break
             left = self.compose(formula, deep)
             right = self.composed(target, deep)
             if left is None or right is None:
                 continue
             difference = (left - right).xreplace(constraint)
-            try:
-                if cancel(difference) == 0:
-                    return True
-            except (ValueError, TypeError, RecursionError):  # SymPy gave up
+            if not _small(difference, SYMBOLIC_SIZE):
                 continue
+            try:  # the difference as one element of a field of rational functions
+                if sfield(difference)[1] == 0:
+                    return True
+            except (BasePolynomialError, ValueError, TypeError, RecursionError):
+                continue  # SymPy cannot hold it as a rational function: points decide
         return False
 
     def compose(self, formula, deep: bool):
@@ -293,18 +309,12 @@ class Formulas:
         if node.formula is None or (not deep and not node.formula.is_rational_function(
                 *[c.symbols[p] for p in c.parents[i]])):
             found = node.symbol
-        elif self._size(i) > COMPOSED:
-            found = None
         else:
             found = self.compose(node.formula, deep)
+            if found is not None and not _small(found, SYMBOLIC_SIZE):
+                found = None
         self._composed[key] = found
         return found
-
-    def _size(self, i: int) -> int:
-        """Tree size of node i fully composed (shared subtrees counted each time)."""
-        if i not in self._sizes:
-            self._sizes[i] = 1 + sum(self._size(p) for p in self.c.parents[i])
-        return self._sizes[i]
 
     # named mistakes -----------------------------------------------------------------
     def _named(self, target: int, function, parents, value) -> list[dict]:

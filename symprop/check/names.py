@@ -87,9 +87,9 @@ def _synonym(checker, text: str) -> str | None:
             replacement = FUNCTION_WORDS.get(word.lower())
             return match.group(0) if replacement is None else replacement + "("
         fixed = re.sub(r"([A-Za-zσ_]+)\(", fix, text)
-        if fixed != text and checker.expression(fixed)[0] == "expression":
+        if fixed != text and checker.expression(fixed, bare=True)[0] == "expression":
             tree = claim_text.parse(fixed)
-            return fixed if tree[0] != "name" else _existing(checker, fixed.strip("()"))
+            return fixed if tree[0] != "name" else _existing(checker, tree[1])
     return None
 
 

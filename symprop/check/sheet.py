@@ -17,10 +17,11 @@ from ..errors import SpecError
 from . import names, shapes, written
 from .checker import Checker, _Local, _safe
 from .claims import RawClaim
-from .intervals import _float, cell, reachable
+from .intervals import _float, cell, point, reachable
 from .report import Report, Verdict, rounded, text
 
 SIGNIFICANT = 2  # an unwritten input is never taken as carried to fewer figures than this
+CARRIED = 4  # …and is taken as carried to the claim's places or up to 3 more
 
 
 class Sheet:
@@ -80,19 +81,21 @@ class Sheet:
 
     def carried_box(self, p: int, places: int):
         """A parent's box in the reference world, widened for a parent the person did not
-        write: they may have carried it rounded to the places they write this claim in
-        (seed 004 writes W⁽²⁾₁₁ = 0.7348 after carrying −0.0695 for its gradient), but
-        never to fewer than two significant figures (nobody carries a⁽¹⁾₁ = 0.6457 as 1
-        to write ∂L/∂W⁽²⁾₁₁ = −1)."""
+        write: they may have carried it rounded to the places they write this claim in,
+        or to a few more (seed 004 writes W⁽²⁾₁₁ = 0.7348 after carrying −0.0695 for its
+        gradient), but never to fewer than two significant figures (nobody carries
+        a⁽¹⁾₁ = 0.6457 as 1 to write ∂L/∂W⁽²⁾₁₁ = −1)."""
         box = self.box_entry(p, 0)
         if p in self.node_claims or self.functions[p] is None:
             return box
         exact = self.exact[p]
         if not exact:
             return box
-        carried = max(places, SIGNIFICANT - 1 - leading_place(exact))
-        low, high = cell(rounded(exact, carried), carried)
-        return (min(box[0], low), max(box[1], high))
+        fewest = max(places, SIGNIFICANT - 1 - leading_place(exact))
+        for carried in range(fewest, fewest + CARRIED):
+            low, high = point(rounded(exact, carried))
+            box = (min(box[0], low), max(box[1], high))
+        return box
 
     def value(self, p: int, own: int):
         """A point value: the written number, else recomputed from written inputs."""
