@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from symprop.check import Checker
-from symprop.check.claims import RawClaim, read_answers_text
+from symprop.check.claims import RawClaim, read_answers, read_answers_text
 from symprop.cli import main
 from symprop.spec import load, loads
 
@@ -35,11 +35,15 @@ learning_rate: 0.5
 _checkers = {}
 
 
-def judge(spec, formulas: dict) -> dict:
+def checker(spec) -> Checker:
     if spec not in _checkers:
         _checkers[spec] = Checker(load(spec) if spec == SEED else loads(spec))
+    return _checkers[spec]
+
+
+def judge(spec, formulas: dict) -> dict:
     claims = [RawClaim(name, text, kind="formula") for name, text in formulas.items()]
-    return {v.written: v for v in _checkers[spec].check(claims).verdicts}
+    return {v.written: v for v in checker(spec).check(claims).verdicts}
 
 
 def one(spec, name: str, text: str):
@@ -188,7 +192,7 @@ def test_formulas_in_an_answers_file_beside_numbers():
     assert [(c.name, c.kind) for c in claims] == [("delta1[1]", "number"),
                                                   ("delta1[1]", "formula"),
                                                   ("grad.W1[1,2]", "formula")]
-    report = Checker(load(SEED)).check(claims)
+    report = checker(SEED).check(claims)
     assert [(v.kind, v.verdict) for v in report.verdicts] == [
         ("node", "correct"), ("formula", "different"), ("formula", "equal_here")]
     data = report.to_dict()
@@ -248,3 +252,12 @@ def test_the_marked_sheet_shows_formulas_and_shapes_beside_numbers(tmp_path):
     assert "it holds only because x[2] = 0" in words
     assert "gradient added instead of subtracted" in words
     assert "Formulas: 2 equivalent, 1 equal here only, 1 different, 0 unknown" in words
+
+
+def test_the_example_formula_sheet():
+    report = checker(SEED).check(read_answers(EXAMPLES / "answers" / "seed-004-formulas.yaml"))
+    formulas = {(v.name, v.verdict) for v in report.verdicts if v.kind == "formula"}
+    assert formulas == {("delta2[1]", "equivalent"), ("delta1[1]", "equivalent"),
+                        ("grad.W2[1,2]", "equivalent"), ("grad.W1[1,2]", "equal_here"),
+                        ("delta1[2]", "different"), ("next.W2[1,1]", "different")}
+    assert report.counts()["wrong"] == 0
