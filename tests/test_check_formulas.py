@@ -51,7 +51,7 @@ def one(spec, name: str, text: str):
 
 
 # seed 004 ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("name, text", [
+SEED_EQUIVALENT = [
     ("delta1[1]", "W2[1,1]*delta2[1]*a1[1]*(1 - a1[1])"),  # the issue's example
     ("delta1[1]", "(a1[1] - a1[1]^2) * delta2[1] * W2[1,1]"),  # another order and form
     ("delta1[1]", "grad.a1[1]*dact1[1]"),
@@ -63,12 +63,7 @@ def one(spec, name: str, text: str):
     ("loss", "(yhat[1] - y[1])^2/2"),
     ("grad.yhat[1]", "-(y[1] - yhat[1])"),
     ("grad.W1[1,2]", "delta1[1]*x[2]"),
-])
-def test_seed_004_equivalent_formulas(name, text):
-    v = one(SEED, name, text)
-    assert v.verdict == "equivalent", v
-    assert v.method in ("symbolic", "points")
-    assert v.value == v.expected
+]
 
 
 def test_the_issues_example_is_proven_symbolically():
@@ -135,18 +130,23 @@ def _softmax_pass():
     return out
 
 
-@pytest.mark.parametrize("name, text", [
+SOFTMAX_EQUIVALENT = [
     ("ex1.delta2[1]", "ex1.yhat[1] - ex1.y[1]"),  # holds because the targets sum to 1
     ("ex2.grad.yhat[3]", "-ex2.y[3]/ex2.yhat[3]"),
     ("ex1.grad.a1[2]", "W2[1,2]*ex1.delta2[1] + W2[2,2]*ex1.delta2[2] + W2[3,2]*ex1.delta2[3]"),
     ("grad.W2[2,3]", "(ex1.delta2[2]*ex1.a1[3] + ex2.delta2[2]*ex2.a1[3])/2"),
     ("loss", "(ex1.loss + ex2.loss)/2"),
     ("next.b2[1]", "b2[1] - lr*(ex1.yhat[1] - ex1.y[1] + ex2.yhat[1] - ex2.y[1])/2"),
-])
-def test_softmax_equivalent_formulas(name, text):
-    v = one(SOFTMAX, name, text)
+]
+
+
+@pytest.mark.parametrize("spec, name, text", [(SEED, n, t) for n, t in SEED_EQUIVALENT] +
+                         [(SOFTMAX, n, t) for n, t in SOFTMAX_EQUIVALENT])
+def test_equivalent_formulas(spec, name, text):
+    v = one(spec, name, text)
     assert v.verdict == "equivalent", v
     assert v.method in ("symbolic", "points")
+    assert v.value == v.expected
 
 
 def test_softmax_delta_is_yhat_minus_y_symbolically_for_a_distribution_of_targets():

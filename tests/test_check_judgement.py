@@ -13,7 +13,7 @@ from symprop.check import Checker
 from symprop.check.claims import RawClaim, from_option, read_answers_text
 from symprop.spec import load, loads
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, RELU_AT_ZERO
 
 _checkers = {}
 
@@ -199,13 +199,7 @@ def test_a_wrong_written_sub_expression_is_carried_forward():
 
 
 # 4. conventions before mistakes; no blame on a step written correctly -----------------------
-RELU = """
-layers: [{units: 1}, {units: 1, activation: relu}, {units: 1, activation: identity}]
-parameters: {W1: [[1]], b1: [-1], W2: [[2]], b2: [0.5]}
-data: [{x: [1], y: [2]}]
-loss: half_squared_error
-relu_derivative_at_zero: 0
-"""
+RELU = RELU_AT_ZERO
 
 
 def test_relu_prime_of_zero_taken_as_one_is_named_first_as_a_convention():
