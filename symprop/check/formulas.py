@@ -45,6 +45,9 @@ POINTS = 4  # random rational points besides the problem's own numbers
 DPS = 60  # digits of the evaluations at the points
 SEED = 2024  # the points are the same on every run
 RANGE = 2  # givens are drawn from [−RANGE, RANGE] (η from (0, RANGE])
+NEAR = 4  # a slip is looked for at the quantity and up to 4 links above it
+WORK = 3_000_000  # the most node evaluations spent on naming the givens of an equal_here
+CONE = 400  # no symbolic attempt for a quantity with more ancestors than this
 SYMBOLIC_SIZE = 60  # largest composed difference (in tree nodes) given to SymPy
 #                    (at 60 a decision takes ≈ 10 ms; at 90, seconds)
 
@@ -153,16 +156,23 @@ class Formulas:
                    for v in values)
         return values if good else None
 
-    def perturbed(self, unit: tuple[int, ...]) -> list | None:
-        """Every node's value at the problem's numbers with one given (or one target
-        vector) drawn anew."""
-        if unit not in self._perturbed:
+    def perturbed(self, unit: tuple[int, ...], needed: list[int]) -> list:
+        """The values of the ``needed`` nodes (in graph order) at the problem's numbers with
+        one given (or one target vector) drawn anew; other nodes keep their exact value."""
+        key = (unit, needed[-1], len(needed))
+        if key not in self._perturbed:
             c = self.c
             rng = random.Random(SEED + 1 + unit[0])
-            changes = dict(zip(unit, self._draw(rng, unit), strict=True))
-            givens = [changes.get(g, c.exact[g]) for g in c.program.givens]
-            self._perturbed[unit] = self._run(givens)
-        return self._perturbed[unit]
+            values, seed = list(c.exact), 0
+            for g, value in zip(unit, self._draw(rng, unit), strict=True):
+                values[g], seed = value, seed | (1 << g)
+            with mpmath.workdps(DPS):
+                for q in needed:
+                    if c.ancestors[q] & seed and c.program.functions[q] is not None:
+                        values[q] = _safe(c.program.functions[q],
+                                          [values[p] for p in c.parents[q]])
+            self._perturbed[key] = values
+        return self._perturbed[key]
 
     # judging ------------------------------------------------------------------------
     def judge_all(self, claims: list) -> list[Verdict]:
@@ -248,13 +258,13 @@ class Formulas:
         relevant = c.ancestors[target] | (1 << target)
         for p in parents:
             relevant |= c.ancestors[p] | (1 << p)
+        needed = [i for i in range(relevant.bit_length()) if (relevant >> i) & 1]
+        units = [u for u in self._units() if any((relevant >> g) & 1 for g in u)]
+        if len(units) * len(needed) > WORK:
+            return {"code": "holds_here"}
         found = []
-        for unit in self._units():
-            if not any((relevant >> g) & 1 for g in unit):
-                continue
-            values = self.perturbed(unit)
-            if values is None:
-                continue
+        for unit in units:
+            values = self.perturbed(unit, needed)
             if not _close(_safe(function, [values[p] for p in parents]), values[target]):
                 found += [{"name": c.program.names[g], "symbol": c.symbol(g),
                            "value": decimal_text(c.exact[g])} for g in unit]
@@ -268,6 +278,9 @@ class Formulas:
         to SymPy (its cancel can take minutes on large ones); None of this decides the
         verdict, only how it is reported."""
         c = self.c
+        if max(c.ancestors[i].bit_count() for i in (target, *[
+                c.program.index[c.graph.by_symbol[s]] for s in formula.free_symbols])) > CONE:
+            return False  # composing that much would not fit SYMBOLIC_SIZE anyway
         constraint = {}
         for group in self.groups:
             last, rest = group[-1], group[:-1]
@@ -340,6 +353,15 @@ class Formulas:
                             "symbol": c.symbol(group[0]) if len(group) == 1 else None})
         return out
 
+    def _near(self, target: int) -> list[int]:
+        """The target and its ancestors up to NEAR links above it, where a single slip
+        is looked for (a slip further up is found by the whole-stage worlds)."""
+        level, seen = [target], {target}
+        for _ in range(NEAR):
+            level = [p for q in level for p in self.c.parents[q] if p not in seen]
+            seen.update(level)
+        return sorted(seen)
+
     def _cone(self, target: int) -> list[int]:
         mask = self.c.ancestors[target] | (1 << target)
         return [i for i in range(target + 1) if (mask >> i) & 1]
@@ -351,7 +373,7 @@ class Formulas:
             c, out = self.c, []
             cone = self._cone(target)
             with mpmath.workdps(DPS):
-                for r in cone:
+                for r in self._near(target):
                     for code, function, parents in c.mistaken.get(r, []):
                         values = self.propagate(c.exact, {r: (function, parents)}, cone)
                         out.append((code, (r,), values[target]))
