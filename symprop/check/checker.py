@@ -77,11 +77,11 @@ def _safe(function, arguments):
         return value
     if not isinstance(value, mpmath.mpf) or not mpmath.isfinite(value):
         return None
-    if value:
-        magnitude = mpmath.mag(value)
-        if magnitude > MAX_MAGNITUDE:
+    _, mantissa, exponent, bits = value._mpf_
+    if mantissa:  # |value| < 2^(exponent + bits)
+        if exponent + bits > MAX_MAGNITUDE:
             return None
-        if magnitude < -MAX_MAGNITUDE:
+        if exponent + bits < -MAX_MAGNITUDE:
             return Fraction(0)
     return value
 
@@ -215,6 +215,7 @@ class Checker:
         self._memo: dict[tuple, bool] = {}
         self._symbols: dict[int, str] = {}
         self._rewrites: dict[tuple, tuple | None] = {}
+        self._carried: dict[tuple[int, int], tuple] = {}  # unwritten input's carried range
         self._prepare_mistakes()
 
     # names --------------------------------------------------------------------------

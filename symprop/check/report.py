@@ -107,5 +107,7 @@ def text(value, places: int) -> str | None:
 def _negligible(value, places: int) -> bool:
     """A high-precision value far below the last place (e^-1000 at 4 places): 0 there,
     without converting its binary exponent into a huge exact fraction."""
-    return isinstance(value, mpmath.mpf) and bool(value) and \
-        mpmath.mag(value) < -4 * (places + 10)
+    if not isinstance(value, mpmath.mpf):
+        return False
+    _, mantissa, exponent, bits = value._mpf_
+    return bool(mantissa) and exponent + bits < -4 * (places + 10)

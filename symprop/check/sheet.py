@@ -88,14 +88,17 @@ class Sheet:
         box = self.box_entry(p, 0)
         if p in self.node_claims or self.functions[p] is None:
             return box
-        exact = self.exact[p]
-        if not exact:
-            return box
-        fewest = max(places, SIGNIFICANT - 1 - leading_place(exact))
-        for carried in range(fewest, fewest + CARRIED):
-            low, high = point(rounded(exact, carried))
-            box = (min(box[0], low), max(box[1], high))
-        return box
+        memo = self.c._carried
+        found = memo.get((p, places))
+        if found is None:  # the same for every sheet: kept by the checker
+            exact, found = self.exact[p], self.exact_point[p]
+            if exact:
+                fewest = max(places, SIGNIFICANT - 1 - leading_place(exact))
+                for carried in range(fewest, fewest + CARRIED):
+                    low, high = point(rounded(exact, carried))
+                    found = (min(found[0], low), max(found[1], high))
+            memo[p, places] = found
+        return (min(box[0], found[0]), max(box[1], found[1]))
 
     def value(self, p: int, own: int):
         """A point value: the written number, else recomputed from written inputs."""
@@ -134,15 +137,15 @@ class Sheet:
         c = self.c
         numbers = [claim for claim in self.raw if claim.kind != "formula"]
         formulas = [claim for claim in self.raw if claim.kind == "formula"]
-        arranged, verdicts = shapes.arrange(c, numbers)
-        written_at = {id(claim): k for k, claim in enumerate(self.raw)}
-        seq = {id(record): 0 for record in verdicts}  # where each record's claim was written
+        arranged, shaped = shapes.arrange(c, numbers)
+        # records in the order the claims were written: the final sort by graph order is
+        # stable, so claims at the same place keep the order they were written in
+        records: dict[int, Verdict] = {}
         pending, expressions, seen = [], [], {}
-        for claim, name, notes in arranged:
+        for k, (claim, name, notes) in enumerate(arranged):
             kind, target = c.resolve(name)
             if kind in ("unknown", "undefined"):
-                verdicts.append(self.unknown(claim, kind, target))
-                seq[id(verdicts[-1])] = written_at[id(claim)]
+                records[k] = self.unknown(claim, kind, target)
                 continue
             key = target if kind == "node" else target.name
             if key in seen:
@@ -152,27 +155,30 @@ class Sheet:
             if kind == "node":
                 self.node_claims[target] = c.number(claim.text)
                 self.claimed_mask |= 1 << target
-                pending.append((target, claim, notes))
+                pending.append((target, claim, notes, k))
             else:
-                expressions.append((target, claim, notes))
+                expressions.append((target, claim, notes, k))
         if expressions:
-            indices = written.extend(self, [(e, claim) for e, claim, _ in expressions])
-            for v, (_, claim, notes) in zip(indices, expressions, strict=True):
+            indices = written.extend(self, [(e, claim) for e, claim, _, _ in expressions])
+            for v, (_, claim, notes, k) in zip(indices, expressions, strict=True):
                 self.node_claims[v] = c.number(claim.text)
                 self.claimed_mask |= 1 << v
-                pending.append((v, claim, notes))
-        pending.sort(key=lambda item: self.position(item[0]))
-        for i, claim, notes in pending:
+                pending.append((v, claim, notes, k))
+        if expressions:  # a written sub-expression before the claims that use it
+            pending.sort(key=lambda item: self.position(item[0]))
+        else:
+            pending.sort(key=lambda item: item[0])
+        for i, claim, notes, k in pending:
             record = self.node(i, claim) if i < self.n else self.expression(i, claim)
-            record.notes = notes + record.notes
-            verdicts.append(record)
-            seq[id(record)] = written_at[id(claim)]
-        for claim, record in zip(formulas, c.formulas.judge_all(formulas) if formulas
-                                 else [], strict=True):
-            verdicts.append(record)
-            seq[id(record)] = written_at[id(claim)]
-        verdicts.sort(key=lambda v: (v.order, seq[id(v)]))
-        shapes.read_as_transposed(verdicts)
+            if notes:
+                record.notes = notes + record.notes
+            records[k] = record
+        verdicts = shaped + [records[k] for k in sorted(records)]
+        if formulas:
+            verdicts += c.formulas.judge_all(formulas)
+        verdicts.sort(key=lambda v: v.order)
+        if shaped:
+            shapes.read_as_transposed(verdicts)
         return Report(c.problem.name, answers, verdicts)
 
     def unknown(self, claim: RawClaim, kind: str, target) -> Verdict:
