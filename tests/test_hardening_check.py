@@ -108,3 +108,26 @@ def test_huge_claims_on_the_command_line_exit_0_without_a_traceback():
     assert result.exit_code == 0 and "too large" in result.output
     result = runner.invoke(main, ["check", str(SPEC), "--formula", "loss"])
     assert result.exit_code == 2 and result.output.count("\n") == 1
+
+
+def test_no_formula_is_executed(tmp_path, monkeypatch):
+    from symprop.check.claims import RawClaim
+    monkeypatch.chdir(tmp_path)
+    claims = [RawClaim("delta1[1]", payload, kind="formula") for payload in PAYLOADS]
+    claims += [RawClaim(payload, "1", kind="formula") for payload in PAYLOADS]
+    report = _checker().check(claims)
+    assert {v.verdict for v in report.verdicts} == {"unknown"}
+    assert not (tmp_path / "PWNED").exists()
+
+
+@settings(max_examples=int(os.environ.get("SYMPROP_FUZZ_EXAMPLES", "150")), deadline=None,
+          derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["delta1[1]", "loss", "grad.W1[1,2]", "yhat", "x[1]", "nope"]),
+       st.one_of(st.text(max_size=30),
+                 st.lists(st.sampled_from(["a1[1]", "(", ")", "*", "-", "^", "12", "exp(",
+                                           "delta2[1]", "/", "0", "x[2]", "+", "1e400"]),
+                          max_size=12).map("".join)))
+def test_fuzzed_formulas_get_a_verdict(name, text):
+    from symprop.check.claims import RawClaim
+    (v,) = _checker().check([RawClaim(name, text, kind="formula")]).verdicts
+    assert v.verdict in ("equivalent", "equal_here", "different", "unknown")
