@@ -314,7 +314,7 @@ def test_pdf_diagrams_have_no_overlapping_words(tmp_path):
         expected.append([e["weight"] for e in network["edges"]] +
                         [b for layer in network["layers"] for b in layer["biases"] if b])
     document = templates.render("variants-document.tex.j2", {
-        "pages": pages, "packages": SheetRenderer.PREAMBLE_PACKAGES})
+        "pages": pages, "packages": SheetRenderer.PREAMBLE_PACKAGES, "diagram": None})
     pdf = build_pdf(document, tmp_path / "diagrams.pdf", runs=1)
     found = _words(pdf)
     assert len(found) == len(PDF_SHAPES)

@@ -14,7 +14,7 @@ import pytest
 
 from symprop.render import fill, load
 from symprop.sheets import SheetRenderer, render_solution
-from symprop.sheets import diagram as layout_module
+from symprop.sheets import circuit_diagram as layout_module
 from symprop.sheets.context import Render
 
 from conftest import solved

@@ -6,6 +6,9 @@ A record holds a code (templates phrase it), a one-line statement of its maths, 
 cannot happen at that node. The checker evaluates a rewrite twice: at the person's own
 inputs (the step went wrong here) and inside a whole graph where every node of one stage
 is rewritten and the error flows downstream (the person never wrote the step down).
+
+A record marked ``convention`` is not a slip but another textbook's convention (ReLU'(0)
+taken as 1 rather than 0): where it reproduces a figure, it is the first explanation given.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ class Mistake:
     description: str  # the maths of the mistake, one line
     rewrite: Callable[[Graph, Node], Expr | None]
     scope: str = "layers"  # the graphs it is tried on: layers, circuit (graph: specs), both
+    convention: bool = False  # another convention rather than a slip: named first
 
 
 # helpers -------------------------------------------------------------------------------
@@ -192,7 +196,7 @@ LIBRARY = (
     Mistake("gradient_added", "θ + η ∂L/∂θ for θ − η ∂L/∂θ", _update("add"), "both"),
     Mistake("lr_omitted", "θ − ∂L/∂θ for θ − η ∂L/∂θ", _update("lr"), "both"),
     Mistake("bias_omitted", "z = W a without + b", _bias_omitted),
-    Mistake("relu_zero", "relu'(0) = 1 − c for the convention c", _relu_zero),
+    Mistake("relu_zero", "relu'(0) = 1 − c for the convention c", _relu_zero, convention=True),
 )
 
 
