@@ -112,6 +112,12 @@ ACTIVATIONS = {a.name: a for a in (
                elementwise=False, exponent=1, probabilities=True),
 )}
 NAMES = tuple(ACTIVATIONS)
+# what other texts and libraries call them: a spec that writes one is told our name
+OTHER_NAMES = {"linear": "identity", "none": "identity", "purelin": "identity",
+               "logistic": "sigmoid", "logsig": "sigmoid", "sigma": "sigmoid",
+               "tansig": "tanh", "hyperbolic_tangent": "tanh", "rectifier": "relu",
+               "lrelu": "leaky_relu", "leaky": "leaky_relu", "leakyrelu": "leaky_relu",
+               "prelu": "leaky_relu"}
 
 
 def as_rational(value):

@@ -64,6 +64,17 @@ LOSSES = {loss.name: loss for loss in (
          probabilities=True),
 )}
 NAMES = tuple(LOSSES)
+# what other texts and libraries call them: a spec that writes one is told our name
+OTHER_NAMES = {"mse": "mean_squared_error", "mean_squared": "mean_squared_error",
+               "l2": "squared_error", "sse": "squared_error", "se": "squared_error",
+               "sum_of_squares": "squared_error", "half_mse": "half_squared_error",
+               "bce": "binary_cross_entropy", "log_loss": "binary_cross_entropy",
+               "logloss": "binary_cross_entropy", "logistic": "binary_cross_entropy",
+               "binary_crossentropy": "binary_cross_entropy", "ce": "cross_entropy",
+               "crossentropy": "cross_entropy", "nll": "cross_entropy",
+               "categorical_cross_entropy": "cross_entropy",
+               "categorical_crossentropy": "cross_entropy",
+               "softmax_cross_entropy": "cross_entropy"}
 
 
 @dataclass(frozen=True)

@@ -217,8 +217,14 @@ def estimated_quantities(layers, examples: int, steps: int, rate: bool, trained:
     return givens + steps * per_step + after
 
 
-def suggest(word: str, choices) -> str:
-    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+def suggest(word: str, choices, other_names: dict | None = None) -> str:
+    """' (did you mean …?)' for a near miss: the same word in other case or with hyphens
+    (ReLU, leaky-relu), a name other texts use (``other_names``: mse, linear), or a close
+    spelling."""
+    plain = re.sub(r"[\s-]+", "_", str(word).strip()).lower()
+    close = [c for c in choices if c == plain] or \
+        [name for name in [(other_names or {}).get(plain)] if name in choices] or \
+        difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
@@ -281,9 +287,9 @@ class Reader:
                       f"{len(value):,} characters")
         return value
 
-    def choice(self, value, path: tuple, choices) -> str:
+    def choice(self, value, path: tuple, choices, other_names: dict | None = None) -> str:
         if not isinstance(value, str) or value not in choices:
-            hint = suggest(value, choices) if isinstance(value, str) else ""
+            hint = suggest(value, choices, other_names) if isinstance(value, str) else ""
             self.fail(path, f"one of {', '.join(choices)}", self.show(value) + hint)
         return value
 
@@ -326,7 +332,7 @@ class Reader:
         self.quantity_limit(root, layers, len(count))
         names = self.names(root.get("names"), layers)
         parameters = self.parameters(root["parameters"], layers, names)
-        loss = self.choice(root["loss"], ("loss",), LOSSES)
+        loss = self.choice(root["loss"], ("loss",), LOSSES, losses.OTHER_NAMES)
         data = self.data(root["data"], layers, loss)
         output = layers[-1].activation
         if losses.LOSSES[loss].probabilities and output not in PROBABILITY_OUTPUTS:
@@ -403,7 +409,8 @@ class Reader:
             if "activation" not in raw:
                 self.fail((*path, "activation"), f"one of {', '.join(ACTIVATIONS)}",
                           "nothing (it is missing)")
-            activation = self.choice(raw["activation"], (*path, "activation"), ACTIVATIONS)
+            activation = self.choice(raw["activation"], (*path, "activation"), ACTIVATIONS,
+                                     activations.OTHER_NAMES)
             if activation == "softmax" and index != len(value) - 1:
                 self.fail((*path, "activation"), "softmax on the output layer only",
                           f"softmax on hidden layer {index}")
@@ -668,7 +675,8 @@ class Reader:
             self.fail(path, "a network with hidden layers to compare activations on",
                       "no hidden layer")
         hidden = tuple(a for a in ACTIVATIONS if a != "softmax")
-        chosen = tuple(self.choice(name, (*path, k), hidden) for k, name in enumerate(names))
+        chosen = tuple(self.choice(name, (*path, k), hidden, activations.OTHER_NAMES)
+                       for k, name in enumerate(names))
         if len(set(chosen)) != len(chosen):
             self.fail(path, "each activation once", ", ".join(chosen))
         return chosen

@@ -191,3 +191,20 @@ def test_free_text_has_a_length_limit_that_names_the_field(field, limit):
     assert caught.value.field == field
     assert f"text of at most {limit:,} characters, got {limit + 1:,} characters" in str(
         caught.value)
+
+
+@pytest.mark.parametrize("old, new, meant", [
+    ("activation: sigmoid}, {units: 1", "activation: ReLU}, {units: 1", "relu"),
+    ("activation: sigmoid}, {units: 1", "activation: linear}, {units: 1", "identity"),
+    ("activation: sigmoid}, {units: 1", "activation: Leaky ReLU}, {units: 1", "leaky_relu"),
+    ("activation: sigmoid}, {units: 1", "activation: logistic}, {units: 1", "sigmoid"),
+    ("loss: half_squared_error", "loss: mse", "mean_squared_error"),
+    ("loss: half_squared_error", "loss: BCE", "binary_cross_entropy"),
+    ("loss: half_squared_error", "loss: categorical-crossentropy", "cross_entropy"),
+])
+def test_names_other_texts_use_are_answered_with_ours(old, new, meant):
+    """A name from another text or library is refused, never guessed, and the message
+    names what symprop calls it."""
+    with pytest.raises(SpecError) as error:
+        loads(GOOD.replace(old, new))
+    assert f"(did you mean '{meant}'?)" in str(error.value)
