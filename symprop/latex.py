@@ -30,8 +30,7 @@ FIXED_LIMIT = 10**15  # from here on numbers are shown in scientific notation
 MAX_PLACES = 12  # a given or a significant-figures value needing more is shown as m × 10^e
 SLOT = re.compile("\x00(\\d+)([bw])\x00")  # a placeholder: index, bare or wrap-if-negative
 NEG = "\x01"  # a leading minus in a skeleton
-BREAK = "\x02"  # a place to break a long sum (before its second, third, … term)
-TERMS_PER_LINE = 3  # sums of more than 4 terms are broken into lines of 3
+BREAK = "\x02"  # a place to break a long sum (before its second, third, … term; sheets.layout)
 _DERIVATIVE_KINDS = {"grad_yhat", "grad_a", "grad", "dact"}
 # factor order in a product: η, W, ∂L/∂ŷ, ∂L/∂a, δ, f'(z), x, a, ŷ, z, …
 _RANK = {"lr": 0, "W": 1, "next": 1, "grad_yhat": 2, "grad_a": 2, "grad": 3, "delta": 4,
@@ -483,14 +482,6 @@ def _split_minus(text: str) -> list:
     return out
 
 
-def broken(text: str, per_line: int = TERMS_PER_LINE) -> list[str]:
-    """A printed sum as lines of ``per_line`` terms (one line when it is short)."""
-    terms = text.split(BREAK)
-    if len(terms) <= per_line + 1:
-        return ["".join(terms)]
-    return ["".join(terms[k:k + per_line]) for k in range(0, len(terms), per_line)]
-
-
 def fill(parts: list, numbers: list[str]) -> str:
     """A skeleton with its numbers: negative numbers after an operator in parentheses,
     and a leading minus dropped before a zero (−0 · ln 0.4 is written 0 · ln 0.4)."""
@@ -508,8 +499,6 @@ def fill(parts: list, numbers: list[str]) -> str:
     return "".join(out)
 
 
-__all__ = ["SheetPrinter", "Slot", "broken", "fill", "latex", "number", "scientific",
-           "shown_exactly", "skeleton", "wrapped"]
 
 
 # widths: how wide a piece of display maths comes out, estimated ---------------------------
@@ -716,3 +705,7 @@ def matrix(cells: list[list], style: str = "normal") -> str:
     if style == "small":
         return rf"\left(\begin{{smallmatrix}}{body}\end{{smallmatrix}}\right)"
     return rf"\begin{{pmatrix}}{body}\end{{pmatrix}}"
+
+
+__all__ = ["SheetPrinter", "Slot", "fill", "latex", "matrix", "number",
+           "scientific", "shown_exactly", "skeleton", "width", "wrapped"]
