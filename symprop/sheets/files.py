@@ -43,13 +43,16 @@ def _arguments(solution, decimals: int | None, significant: int | None) -> dict:
 
 def render_solution(solution, fmt: str = "tex", decimals: int | None = None,
                     rounding: str = "exact", user_templates=None,
-                    renderer: SheetRenderer | None = None, significant: int | None = None):
+                    renderer: SheetRenderer | None = None, significant: int | None = None,
+                    compact: bool = False):
     """The sheet of a solved problem: str for tex and html, bytes for pdf. Numbers at
-    ``decimals`` places or ``significant`` figures (default: the spec's)."""
+    ``decimals`` places or ``significant`` figures (default: the spec's); ``compact``:
+    matrix forms only, without the entry-by-entry lines."""
     if fmt not in FORMATS:
         raise RenderError(f"format: expected one of {', '.join(FORMATS)}, got '{fmt}'")
     renderer = renderer or SheetRenderer(solution.graph, user_templates)
-    arguments = dict(_arguments(solution, decimals, significant), rounding=rounding)
+    arguments = dict(_arguments(solution, decimals, significant), rounding=rounding,
+                     compact=compact)
     if fmt == "html":
         return renderer.html(**arguments)
     tex = renderer.tex(**arguments)
@@ -58,7 +61,8 @@ def render_solution(solution, fmt: str = "tex", decimals: int | None = None,
 
 def write_solution(solution, spec_path, fmt: str = "tex", output=None, force: bool = False,
                    decimals: int | None = None, rounding: str = "exact",
-                   user_templates=None, significant: int | None = None) -> list[Path]:
+                   user_templates=None, significant: int | None = None,
+                   compact: bool = False) -> list[Path]:
     """Write output/<spec stem>/solution.<fmt> (and the .tex beside a .pdf); an existing
     file with other content is kept unless ``force``. Returns the paths written."""
     if fmt not in FORMATS:
@@ -66,7 +70,7 @@ def write_solution(solution, spec_path, fmt: str = "tex", output=None, force: bo
     folder = Path(output) if output is not None else output_dir(spec_path)
     source = "html" if fmt == "html" else "tex"
     text = render_solution(solution, source, decimals, rounding, user_templates,
-                           significant=significant)
+                           significant=significant, compact=compact)
     jobs = [(folder / f"solution.{source}", text.encode())]
     if fmt == "pdf":
         jobs.append((folder / "solution.pdf", _pdf(text)))
