@@ -27,8 +27,10 @@ def available() -> bool:
     return shutil.which(ENGINE) is not None
 
 
-def build_pdf(tex: str, destination: str | Path, runs: int = RUNS) -> Path:
-    """Compile LaTeX source ``tex`` (``runs`` times) and write the PDF to ``destination``."""
+def build_pdf(tex: str, destination: str | Path, runs: int = RUNS,
+              log: list | None = None) -> Path:
+    """Compile LaTeX source ``tex`` (``runs`` times) and write the PDF to ``destination``;
+    ``log``, a list, receives the last run's log text (overfull boxes, for tests)."""
     if not available():
         raise RenderError(f"{ENGINE} not found: install TeX Live (see the README) to build PDFs")
     env = dict(os.environ, openin_any="p", openout_any="p", shell_escape="f",
@@ -46,6 +48,8 @@ def build_pdf(tex: str, destination: str | Path, runs: int = RUNS) -> Path:
                 raise RenderError(f"{ENGINE} did not finish within {SECONDS} s") from None
             if result.returncode != 0:
                 raise RenderError(f"{ENGINE} failed: {_log_tail(Path(work) / 'sheet.log')}")
+        if log is not None:
+            log.append((Path(work) / "sheet.log").read_text(encoding="utf-8", errors="replace"))
         return write_atomic(destination, (Path(work) / "sheet.pdf").read_bytes())
 
 
