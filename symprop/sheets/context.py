@@ -98,9 +98,9 @@ class Render:
         return self.numbers(name)[3]
 
     def signature(self, line_order: list[str]) -> tuple:
-        """What shapes the sheet besides the graph: the lines with a footnote, the lines
-        at a kink, whether the targets sum to 1 (the fused δ's form), and whether the
-        loss decreased."""
+        """What shapes the sheet besides the graph: the lines with a rounding note, the
+        lines at a kink, whether the targets sum to 1 (the fused δ's form), whether the
+        loss decreased, and the numbers wider than the layout planned for."""
         footnoted = () if self.carry is None else \
             tuple(name for name in line_order if self.numbers(name)[3] is not None)
         kinks = tuple(name for name in self.r.kinks if self.at_kink(name))
@@ -297,7 +297,7 @@ class Render:
         layout = self.r.equation_layout(spec, budget, numbers, extra)
         if layout is None:
             return None
-        style, widths, placed_rows = layout
+        style, placed_rows = layout
         rows = []
         for placed in placed_rows:
             parts = []
@@ -321,7 +321,7 @@ class Render:
             return self.text(grid[0][0])
         return matrix(self.grid(grid), style)
 
-    def block(self, lines: list[str], specs: list[dict], covered_only=False) -> dict:
+    def block(self, lines: list[str], specs: list[dict]) -> dict:
         """A block's equations (all on a compact sheet, else those of the full sheet) and
         its worked lines (on a compact sheet only those no shown equation states, and any
         line with a kink to note)."""
@@ -342,17 +342,15 @@ class Render:
     def grid(self, rows) -> list[list]:
         return [[None if name is None else self.text(name) for name in row] for row in rows]
 
-    def fused(self, fused: dict | None, number: int) -> dict | None:
+    def fused(self, fused: dict, number: int) -> dict:
         """The closed form of the output error (δ = ŷ − y) of one example, as lines (and
         as a vector on a compact sheet); which form depends on whether the targets sum
         to 1."""
-        if fused is None:
-            return None
         one_hot = self.one_hot()[number]
         names = [f"{d}:fused" + ("" if one_hot else ":sum") for d in fused["deltas"]]
         out = {"one_hot": one_hot, "equations": [], "lines": []}
         if self.compact and len(names) > 1 and one_hot:
-            spec = self.r.fused_equations[(fused["deltas"][0], one_hot)]
+            spec = self.r.fused_equations[fused["deltas"][0]]
             worked = self.equation(spec, self.r.budget([spec["lhs"]]))
             if worked is not None:
                 out["equations"] = [worked]

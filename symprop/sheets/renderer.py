@@ -94,7 +94,7 @@ class SheetRenderer:
                 version = graph.nodes[info["deltas"][0]].label.step - 1
                 yhat_vector = self.printer.vector("yhat", None, example, version)
                 y_vector = self.printer.vector("y", None, example)
-                self.fused_equations[(info["deltas"][0], True)] = equation(
+                self.fused_equations[info["deltas"][0]] = equation(
                     f"fused:{info['deltas'][0]}", block["delta"],
                     [[[f"{yhat_vector} - {y_vector}"]],
                      [[column(info["yhat"])], [" - ", column(info["y"])]],
@@ -239,8 +239,7 @@ class SheetRenderer:
                            for token in term) for k, term in enumerate(piece)]
                       for piece in spec["pieces"]]
             if all(w + INDENT_EM + RELATION_EM <= budget for piece in widths for w in piece):
-                found = (style, widths, pack([(RELATION_EM, piece) for piece in widths],
-                                             budget))
+                found = (style, pack([(RELATION_EM, piece) for piece in widths], budget))
                 break
         self._layouts[key] = found
         return found
