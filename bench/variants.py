@@ -3,6 +3,7 @@ key, key.csv, Moodle XML; no PDF), next to the naive path that re-derives symbol
 each variant; then the PDF build of 200 variants in one document.
 
     .venv/bin/python bench/variants.py [-n 1000] [--naive 10] [--pdf 200] [--jobs 1 2]
+                                       [--no-skeleton]
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from symprop.sheets import SheetRenderer
 from symprop.solution import Solution
 from symprop.spec import load
 from symprop.tex import build_pdf
@@ -64,7 +66,10 @@ def main() -> None:
     parser.add_argument("--naive", type=int, default=10)
     parser.add_argument("--pdf", type=int, default=200)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--no-skeleton", action="store_true",
+                        help="render every sheet in full (without the skeleton cache)")
     args = parser.parse_args()
+    SheetRenderer.SKELETONS = not args.no_skeleton
     print(f"{'spec':28} {'jobs':>4} {'prepare':>8} {f'{args.n} variants':>14} "
           f"{'variants/s':>11} {'naive/s':>8} {'sheets (1 job)':>15}")
     for name in SPECS:

@@ -31,6 +31,7 @@ class SheetRenderer:
     """Prepared once per graph; ``tex``/``html``/``context`` render for given numbers."""
 
     PREAMBLE_PACKAGES = ("amsmath", "amssymb", "booktabs", "longtable", "tikz")
+    SKELETONS = True  # False: every sheet rendered in full (bench/*.py --no-skeleton)
 
     def __init__(self, graph, user_templates=None):
         self.graph = graph
@@ -60,7 +61,7 @@ class SheetRenderer:
         self.tex_template = templates.load(TEX_TEMPLATE, user_templates)
         self.body_template = templates.load(BODY_TEMPLATE, user_templates)
         # skeletons by options and structure; user templates always get the full render
-        self.fast = user_templates is None
+        self.fast = user_templates is None and self.SKELETONS
         self._skeletons: dict[tuple, dict[tuple, list[Skeleton]]] = {}
         self._line_order: dict[tuple, list[str]] = {}
 
