@@ -1,4 +1,5 @@
-"""Time to check 10,000 answer sheets of 30 claims each against one spec.
+"""Time to check 10,000 answer sheets of 30 number claims each, and 1,000 formula claims,
+against one spec.
 
 The sheets come from 500 simulated students who work the example by hand: each picks 3, 4
 or 5 decimal places and carries its rounded values (as seed 004 does); a third of them
@@ -7,7 +8,13 @@ slip once at a random step and carry the slip forward; one claim in twenty is mi
 numbers. The checker is prepared once; each sheet is checked separately. A second run
 clears the checker's cross-sheet memo before every sheet, to show the cost without it.
 
-    python bench/check.py [--sheets N] [--spec PATH]
+The formula claims are 100 sheets of 10, drawn from every quantity's local formula, the
+same composed one level further, and every named mistake's rewrite of it, each written
+with its sums and products in a random order (so few claims are written alike). The
+first formula claims also pay for the random points, perturbations and mistake worlds;
+a second run clears the cross-sheet memo of decided formulas before every sheet.
+
+    python bench/check.py [--sheets N] [--formulas N] [--spec PATH]
 """
 
 from __future__ import annotations
@@ -68,9 +75,87 @@ def sheets(pool: list[dict], count: int, rng: random.Random) -> list[list[RawCla
     return out
 
 
+def shuffled(expr, rng: random.Random) -> str:
+    """A SymPy formula in the claims' grammar, its sums and products in a random order."""
+    def group(e) -> str:
+        text = shuffled(e, rng)
+        return text if e.is_Symbol or (e.is_Integer and e >= 0) else f"({text})"
+
+    if expr.is_Symbol:
+        return expr.name
+    if expr.is_Rational:
+        return str(expr.p) if expr.q == 1 else f"{expr.p}/{expr.q}"
+    if expr.is_Add or expr.is_Mul:
+        parts = [group(a) for a in expr.args]
+        rng.shuffle(parts)
+        return (" + " if expr.is_Add else "*").join(parts)
+    if expr.is_Pow and expr.exp.is_Integer:
+        n = int(expr.exp)
+        power = f"{group(expr.base)}^{abs(n)}"
+        return power if n > 0 else f"1/{power}"
+    name = {"exp": "exp", "log": "log", "tanh": "tanh", "relu": "relu"}[type(expr).__name__]
+    return f"{name}({shuffled(expr.args[0], rng)})"
+
+
+def formula_pool(checker: Checker) -> list[tuple[str, object]]:
+    """(quantity, formula) pairs: right, right composed one level further, and mistaken."""
+    from symprop.check.checker import MISTAKES
+
+    graph, pool = checker.graph, []
+    for node in graph:
+        if node.formula is None:
+            continue
+        deeper = node.formula.xreplace({graph.nodes[p].symbol: graph.nodes[p].formula
+                                        for p in node.parents
+                                        if graph.nodes[p].formula is not None})
+        pool += [(node.name, node.formula), (node.name, deeper)]
+        pool += [(node.name, f) for m in MISTAKES
+                 if (f := m.rewrite(graph, node)) is not None and f != node.formula]
+    return pool
+
+
+def formula_sheets(checker: Checker, count: int, rng: random.Random) -> list[list[RawClaim]]:
+    pool, claims = formula_pool(checker), []
+    for _ in range(count):
+        name, formula = rng.choice(pool)
+        try:
+            claims.append(RawClaim(name, shuffled(formula, rng), kind="formula"))
+        except KeyError:  # a function the claims' grammar does not have (relu_step)
+            continue
+    return [claims[k:k + 10] for k in range(0, len(claims), 10)]
+
+
+def bench_formulas(checker: Checker, count: int, rng: random.Random) -> None:
+    work = formula_sheets(checker, count, rng)
+    claims = sum(len(s) for s in work)
+    started, cpu = time.perf_counter(), time.process_time()
+    counts, methods = Counter(), Counter()
+    for sheet in work:
+        for verdict in checker.check(sheet).verdicts:
+            counts[verdict.verdict] += 1
+            if verdict.verdict == "equivalent":
+                methods[verdict.method] += 1
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    started = time.perf_counter()
+    for sheet in work:
+        checker.formulas._judged.clear()
+        checker.check(sheet)
+    cold = time.perf_counter() - started
+    print(f"{claims:,} formula claims in {len(work)} sheets: {elapsed:.2f} s, {cpu:.2f} s of "
+          f"CPU ({elapsed / claims * 1e3:.2f} ms per formula, including the points and "
+          "worlds)")
+    print("formula verdicts: " + ", ".join(f"{counts[v]:,} {v}" for v in
+                                           ("equivalent", "equal_here", "different",
+                                            "unknown")) +
+          f" (equivalent by {methods['symbolic']:,} symbolic, "
+          f"{methods['points']:,} points)")
+    print(f"without the memo of decided formulas: {cold:.2f} s for {claims:,}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sheets", type=int, default=10_000)
+    parser.add_argument("--formulas", type=int, default=1_000)
     parser.add_argument("--spec", default=str(ROOT / "examples" / "textbook-2-2-1.yaml"))
     args = parser.parse_args()
     rng = random.Random(2024)
@@ -81,12 +166,12 @@ def main() -> None:
     work = sheets(students(checker, rng), args.sheets, rng)
     claims = sum(len(s) for s in work)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     counts = Counter()
     for sheet in work:
         for verdict in checker.check(sheet).verdicts:
             counts[verdict.verdict] += 1
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
 
     sample = work[: max(1, args.sheets // 10)]
     started = time.perf_counter()
@@ -97,13 +182,15 @@ def main() -> None:
 
     print(f"spec: {Path(args.spec).name} ({len(checker.program.names)} nodes)")
     print(f"prepare once: {prepared * 1000:.0f} ms")
-    print(f"{args.sheets:,} sheets, {claims:,} claims: {elapsed:.2f} s "
+    print(f"{args.sheets:,} sheets, {claims:,} claims: {elapsed:.2f} s, {cpu:.2f} s of CPU "
           f"({elapsed / args.sheets * 1e3:.3f} ms per sheet, "
           f"{elapsed / claims * 1e6:.1f} µs per claim)")
     print("verdicts: " + ", ".join(f"{counts[v]:,} {v}" for v in
                                    ("correct", "rounding", "carried", "wrong", "unknown")))
     print(f"without the cross-sheet memo: {cold * 1e3:.3f} ms per sheet "
           f"(≈ {cold * args.sheets:.1f} s for {args.sheets:,})")
+    if args.formulas:
+        bench_formulas(checker, args.formulas, rng)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
-"""Variants per second: the whole pipeline (draw, exact values, question and solution .tex,
-key, key.csv, Moodle XML; no PDF), next to the naive path that re-derives symbolically for
-each variant; then the PDF build of 200 variants in one document.
+"""Variants per second: the whole pipeline (draw, exact values, fair marking ranges, question
+and solution .tex, key, key.csv, Moodle XML with its worked-solution feedback; no PDF), next
+to the naive path that re-derives symbolically for each variant; then the PDF build of
+questions.pdf and solutions.pdf side by side, as `symprop variants --pdf` builds them.
 
     .venv/bin/python bench/variants.py [-n 1000] [--naive 10] [--pdf 200] [--jobs 1 2]
                                        [--no-skeleton]
@@ -28,7 +29,7 @@ def sheets_share(spec: Path, count: int) -> float:
     plan = Plan(load(spec))
     views = Views(plan)
     variants, _ = plan.generate(count, 7)
-    contexts = [views.context(v, key_of(plan, v)) for v in variants]
+    contexts = [views.context(v, key_of(plan, v, views.tex)) for v in variants]
     started = time.perf_counter()
     for variant, context in zip(variants, contexts, strict=True):
         views.solution(variant, context)
@@ -46,7 +47,7 @@ def pipeline(spec: Path, count: int, jobs: int) -> tuple[float, float]:
         views.document([item.question])
         views.document([item.solution])
     key_csv(plan, rendered)
-    views.moodle([item.context for item in rendered])
+    views.moodle(rendered)
     return prepared - started, time.perf_counter() - prepared
 
 
@@ -87,15 +88,26 @@ def main() -> None:
         print(f"`symprop variants -n {args.n}`, files written: "
               f"{time.perf_counter() - started:.2f} s")
         if args.pdf:
+            from concurrent.futures import ThreadPoolExecutor
+
             plan = Plan(load(spec))
             views = Views(plan)
             rendered, _ = plan.generate(args.pdf, 7, views=views)
-            for name in ("questions", "solutions"):
-                pages = [getattr(item, name[:-1]) for item in rendered]
+            documents = {name: views.document([getattr(item, name[:-1]) for item in rendered])
+                         for name in ("questions", "solutions")}
+
+            def build(name):
                 started = time.perf_counter()
-                build_pdf(views.document(pages), Path(folder) / f"{name}.pdf", BUNDLE_RUNS)
-                print(f"{name}.pdf, {args.pdf} variants in one document: "
-                      f"{time.perf_counter() - started:.2f} s (pdflatex, {BUNDLE_RUNS} run)")
+                build_pdf(documents[name], Path(folder) / f"{name}.pdf", BUNDLE_RUNS)
+                return name, time.perf_counter() - started
+
+            started = time.perf_counter()
+            with ThreadPoolExecutor(2) as pool:  # side by side, as `symprop variants --pdf`
+                for name, seconds in pool.map(build, documents):
+                    print(f"{name}.pdf, {args.pdf} variants in one document: {seconds:.2f} s "
+                          f"(pdflatex, {BUNDLE_RUNS} run)")
+            print(f"both PDFs of {args.pdf} variants, side by side: "
+                  f"{time.perf_counter() - started:.2f} s")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Activation:
     kinked: bool = False  # the derivative jumps at z = 0, so a convention is stated
     nice: bool = False  # finite decimals in give finite decimals out
     probabilities: bool = False  # values in (0, 1): allowed before a cross-entropy
+    slope_bound: Fraction | None = None  # the largest f'(z): σ' ≤ ¼ (vanishing gradients)
 
     def at_kink(self, c) -> str | None:
         """f'(0) under the convention c (0 or 1), in LaTeX; None without a kink."""
@@ -87,21 +89,22 @@ def _leaky_slope(z, a, alpha, c):
 _RELU = r"\operatorname{ReLU}"
 _LRELU = r"\operatorname{LReLU}"
 ACTIVATIONS = {a.name: a for a in (
-    Activation("identity", _identity, None, "z", "", r"f(z) = z", r"f'(z) = 1", nice=True),
+    Activation("identity", _identity, None, "z", "", r"f(z) = z", r"f'(z) = 1", nice=True,
+               slope_bound=Fraction(1)),
     Activation("sigmoid", _sigmoid, _sigmoid_slope, "a", r"\sigma",
                r"\sigma(z) = \frac{1}{1 + e^{-z}}",
                r"\sigma'(z) = \sigma(z)\bigl(1 - \sigma(z)\bigr) = a(1 - a)", exponent=-1,
-               probabilities=True),
+               probabilities=True, slope_bound=Fraction(1, 4)),
     Activation("tanh", _tanh, _tanh_slope, "a", r"\tanh",
                r"\tanh z = \frac{1 - e^{-2z}}{1 + e^{-2z}}",
-               r"\tanh'(z) = 1 - \tanh^2 z = 1 - a^2", exponent=-2),
+               r"\tanh'(z) = 1 - \tanh^2 z = 1 - a^2", exponent=-2, slope_bound=Fraction(1)),
     Activation("relu", _relu, _relu_slope, "z", _RELU, rf"{_RELU}(z) = \max(0, z)",
                rf"{_RELU}'(z) = \begin{{cases}} 1 & z > 0 \\ 0 & z < 0 \end{{cases}}",
-               kinked=True, nice=True),
+               kinked=True, nice=True, slope_bound=Fraction(1)),
     Activation("leaky_relu", _leaky, _leaky_slope, "z", _LRELU,
                rf"{_LRELU}(z) = \begin{{cases}} z & z > 0 \\ \alpha z & z \le 0 \end{{cases}}",
                rf"{_LRELU}'(z) = \begin{{cases}} 1 & z > 0 \\ \alpha & z < 0 \end{{cases}}",
-               kinked=True, nice=True),
+               kinked=True, nice=True, slope_bound=Fraction(1)),  # for α ≤ 1
     # softmax: a_i = e^{z_i} / Σ_k e^{z_k}; its Jacobian is applied where δ is built
     Activation("softmax", None, None, "a", r"\operatorname{softmax}",
                r"\operatorname{softmax}(\mathbf{z})_i = \frac{e^{z_i}}{\sum_k e^{z_k}}",

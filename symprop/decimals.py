@@ -41,27 +41,83 @@ def decimals_in(text: str) -> int:
     return max(0, places - int(exponent or 0))
 
 
+EXACT_BITS = 1 << 16  # |value| within 2^±65,536: exact integer arithmetic on its value
+
+
+def binary_exponent(value) -> int | None:
+    """About log₂|value| (within 1), read from its parts without building them: e^{−10¹²}
+    as an mpf has a 4·10¹¹-digit exact value. None for 0, ±∞ and NaN."""
+    if isinstance(value, Fraction | int):
+        value = Fraction(value)
+        if not value:
+            return None
+        return value.numerator.bit_length() - value.denominator.bit_length()
+    _, man, exp, bc = value._mpf_ if isinstance(value, mpmath.mpf) else mpmath.mpf(value)._mpf_
+    return exp + bc if man else None
+
+
+def extreme(value) -> bool:
+    """Whether |value| lies beyond 2^±EXACT_BITS (and is not 0): such values are rounded,
+    compared and written from their binary exponent, never as integers."""
+    exponent = binary_exponent(value)
+    return exponent is not None and abs(exponent) > EXACT_BITS
+
+
 def ratio(value) -> tuple[int, int]:
-    """The exact (numerator, denominator) of a Fraction, an int or a finite mpf."""
+    """The exact (numerator, denominator) of a Fraction, an int or a finite mpf;
+    ValueError for ±∞ and NaN, OverflowError beyond 2^±EXACT_BITS (see ``extreme``)."""
     if isinstance(value, Fraction | int):
         return value.numerator, value.denominator
     # the stored binary value: mpmath.mpf(value) would round it to the context's precision
-    sign, man, exp, _ = value._mpf_ if isinstance(value, mpmath.mpf) else \
+    sign, man, exp, bc = value._mpf_ if isinstance(value, mpmath.mpf) else \
         mpmath.mpf(value)._mpf_
     if not man and exp:
         raise ValueError("not finite")
+    if man and abs(exp + bc) > EXACT_BITS:
+        raise OverflowError(f"2^{exp + bc} is too far from 1 to write as a fraction")
     numerator = -int(man) if sign else int(man)
     return (numerator << exp, 1) if exp >= 0 else (numerator, 1 << -exp)
 
 
 def to_fraction(value) -> Fraction:
-    """The exact rational value of a Fraction, an int or a finite mpf."""
+    """The exact rational value of a Fraction, an int or a finite mpf (see ``ratio``)."""
     return Fraction(*ratio(value))
+
+
+def less(a, b) -> bool:
+    """a < b for exact and mpf values of any magnitude (mpmath compares binary exponents
+    first; an mpf and a Fraction do not compare directly)."""
+    if isinstance(a, Fraction | int) and isinstance(b, Fraction | int):
+        return a < b
+    with mpmath.workprec(max(mpmath.mp.prec, 64)):
+        return _mpf(a) < _mpf(b)
+
+
+def difference(a, b, digits: int = 60):
+    """a − b: exact for exact values, else an mpf to ``digits`` digits."""
+    if isinstance(a, Fraction | int) and isinstance(b, Fraction | int):
+        return Fraction(a) - Fraction(b)
+    with mpmath.workdps(digits):
+        return _mpf(a) - _mpf(b)
+
+
+def _mpf(value):
+    if isinstance(value, Fraction | int):
+        value = Fraction(value)
+        return mpmath.mpf(value.numerator) / value.denominator
+    return value
 
 
 def scaled(value, places: int, truncated: bool = False) -> tuple[int, bool]:
     """(|value|·10^places rounded half up, or cut towards zero; is the result negative).
-    Integer arithmetic on the exact value: this runs for every number shown."""
+    Integer arithmetic on the exact value: this runs for every number shown. A value
+    below 10^−places/2 is decided from its binary exponent (it rounds to 0)."""
+    exponent = binary_exponent(value)
+    if exponent is None:
+        ratio(value)  # ValueError for ±∞ and NaN
+        return 0, False
+    if exponent < -(places * 10 // 3 + 2):  # |value| < 2^exponent ≤ 10^−places / 2
+        return 0, False
     numerator, denominator = ratio(value)
     units, rest = divmod(abs(numerator) * 10**places, denominator)
     if not truncated and 2 * rest >= denominator:
@@ -92,15 +148,49 @@ def fixed_text(value, places: int, truncated: bool = False) -> str:
 
 def leading_place(value) -> int:
     """The decimal exponent of the leading digit: 0.0172 → −2, 6 → 0, 0 → 0."""
-    exact = abs(to_fraction(value))
-    if exact == 0:
+    if not isinstance(value, Fraction | int) and extreme(value):  # mpmath reads the exponent
+        with mpmath.workdps(40 + len(str(binary_exponent(value)))):
+            return int(mpmath.floor(mpmath.log10(abs(value))))
+    numerator, denominator = ratio(value)
+    numerator = abs(numerator)
+    if not numerator:
         return 0
-    place = len(str(exact.numerator)) - len(str(exact.denominator))
-    while Fraction(10) ** place > exact:
+    # 10^place ≤ n/d < 10^(place + 1), from the bit lengths (±1), then integer comparisons
+
+    def at_least(place: int) -> bool:  # n/d ≥ 10^place
+        return numerator >= denominator * 10**place if place >= 0 else \
+            numerator * 10**-place >= denominator
+
+    place = (numerator.bit_length() - denominator.bit_length()) * 30103 // 100000
+    while not at_least(place):
         place -= 1
-    while Fraction(10) ** (place + 1) <= exact:
+    while at_least(place + 1):
         place += 1
     return place
+
+
+def scientific_parts(value, digits: int) -> tuple[str, int]:
+    """(mantissa, exponent): ``digits`` significant figures rounded half up, as
+    '-5.076' and -435 for −5.07596 × 10⁻⁴³⁵; ('0', 0) for 0."""
+    if extreme(value):  # no tie is possible this far from 1: mpmath at ample precision
+        with mpmath.workdps(digits + 40 + len(str(binary_exponent(value)))):
+            x = abs(value)
+            exponent = int(mpmath.floor(mpmath.log10(x)))
+            units = int(mpmath.floor(x / mpmath.mpf(10) ** exponent * 10 ** (digits - 1)
+                                     + mpmath.mpf(1) / 2))
+        if units >= 10**digits:
+            units, exponent = units // 10, exponent + 1
+        text = fixed(Fraction(units, 10 ** (digits - 1)), digits - 1)
+        return ("-" + text if value < 0 else text), exponent
+    exact = to_fraction(value)
+    if exact == 0:
+        return "0", 0
+    exponent = leading_place(exact)
+    mantissa = round_half_up(exact / Fraction(10) ** exponent, digits - 1)
+    if abs(mantissa) >= 10:
+        exponent += 1
+        mantissa = round_half_up(exact / Fraction(10) ** exponent, digits - 1)
+    return fixed(mantissa, digits - 1), exponent
 
 
 def places_for(value, decimals: int | None = None, significant: int | None = None) -> int:

@@ -8,14 +8,29 @@
     ├── RenderError              a template or the TeX engine failed (carries the log tail)
     └── OutputError              an output path exists or cannot be written
 
-Messages follow one form: ``where: field: expected …, got …``.
+Messages follow one form: ``where: field: expected …, got …``, on one line: control
+characters, line separators and unpaired surrogates in it (from a value, a file name or a
+tool's output) are written as escapes such as ``\\n``.
 """
 
 from __future__ import annotations
 
 
+def one_line(text: str) -> str:
+    """``text`` with every character that is not printable (control and format characters,
+    line and paragraph separators, unpaired surrogates) written as a Python escape; spaces
+    stay."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode()
+                   for c in text)
+
+
 class SympropError(Exception):
     """Root of symprop's errors; ``str(error)`` is a complete one-line message."""
+
+    def __init__(self, message: str = ""):
+        super().__init__(one_line(str(message)))
 
 
 class SpecError(SympropError):

@@ -12,15 +12,23 @@ line uses it, as seed 004 does by hand.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from fractions import Fraction
+from functools import lru_cache
 
 import mpmath
+from mpmath.libmp import from_rational, fzero, mpf_add, mpf_neg, round_nearest
+from sympy import E
 
-from .decimals import places_for, round_half_up, to_fraction
+from . import gates
+from .decimals import extreme, places_for, round_half_up, to_fraction
 from .errors import EvaluationError
 from .graph import Graph
 
+FRACTION_BITS = 1024  # an exact value needing more bits (numerator + denominator) is carried
+# as an mpf from then on: the digits of exact values triple with every SGD step of a
+# linear network, and a 1-1-1 identity chain needs 8 steps to reach 4,300 digits
 START_DPS = 60
 MAX_DPS = 2400
 STABLE_DIGITS = 40  # every value must agree to this many digits at two precisions
@@ -37,9 +45,14 @@ def python_source(expr, names: dict) -> str:
         parts = ", ".join(python_source(arg, names) for arg in expr.args)
         return f"{'add' if expr.is_Add else 'mul'}({parts})"
     if expr.is_Pow:
-        if not expr.exp.is_Integer:
-            raise ValueError(f"no kit operation for {expr}")
+        if expr.exp.is_Rational and expr.exp.q == 2 and abs(expr.exp.p) == 1:  # √u, Adam's √v̂
+            root = f"sqrt({python_source(expr.base, names)})"
+            return root if expr.exp.p == 1 else f"pw({root}, -1)"
+        if not expr.exp.is_Integer:  # a root, or a quantity as the exponent
+            return f"rpw({python_source(expr.base, names)}, {python_source(expr.exp, names)})"
         return f"pw({python_source(expr.base, names)}, {int(expr.exp)})"
+    if expr == E:  # exp(1), which SymPy writes as the constant E
+        return "exp(Q(1, 1))"
     if expr.is_Function:
         name = type(expr).__name__
         return f"{name}({', '.join(python_source(arg, names) for arg in expr.args)})"
@@ -48,14 +61,107 @@ def python_source(expr, names: dict) -> str:
 
 def _mpf(value):
     if type(value) is Fraction:
-        return mpmath.mpf(value.numerator) / value.denominator
+        return mpmath.mp.make_mpf(from_rational(value.numerator, value.denominator,
+                                                mpmath.mp.prec, round_nearest))
     return value
+
+
+def _small(value: Fraction) -> bool:
+    return value.numerator.bit_length() + value.denominator.bit_length() <= FRACTION_BITS
+
+
+def _exact(value: Fraction):
+    """An exact result, kept while it is small; past FRACTION_BITS, an mpf from then on."""
+    return value if _small(value) else _mpf(value)
+
+
+class Near(mpmath.mpf):
+    """c + r: an exact rational c and an mpf residual r smaller than it (|r| < |c|/2).
+
+    σ(1000) = 1 − 5.08·10⁻⁴³⁵ is Near(1, −5.08·10⁻⁴³⁵), so 1 − σ(1000), y − ŷ and 1 − a²
+    cancel exactly in c and keep every digit of r, at any magnitude (1 − σ(10⁶) as well),
+    where one mpf of any affordable precision rounds r away. As an mpf it is c + r at the
+    working precision, so every consumer of mpf values can use it; +, − and unary −
+    keep the split."""
+
+    __slots__ = ("c", "r")
+
+    def __reduce__(self):
+        return _near, (self.c, self.r, self._mpf_)
+
+    def __add__(self, other):
+        operand = _operand(other)
+        return _add(self, operand) if operand is not None else NotImplemented
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        other = _operand(other)
+        return _add(self, _negate(other)) if other is not None else NotImplemented
+
+    def __rsub__(self, other):
+        other = _operand(other)
+        return _add(other, _negate(self)) if other is not None else NotImplemented
+
+    def __neg__(self):
+        return _negate(self)
+
+
+def _near(c: Fraction, r, raw=None) -> Near:
+    near = mpmath.mpf.__new__(Near)
+    near._mpf_ = raw if raw is not None else mpf_add(
+        from_rational(c.numerator, c.denominator, mpmath.mp.prec, round_nearest), r._mpf_,
+        mpmath.mp.prec, round_nearest)
+    near.c, near.r = c, r
+    return near
+
+
+def _operand(value):
+    """A value the kit's + and − take (int, Fraction, mpf, Near); None for others."""
+    if type(value) is int:
+        return Fraction(value)
+    return value if isinstance(value, Fraction | mpmath.mpf) else None
+
+
+def _negate(value):
+    if type(value) is Near:
+        return _near(-value.c, -value.r, mpf_neg(value._mpf_))
+    return -value
+
+
+def _magnitude(value: Fraction) -> int:
+    """|value| lies between 2^(m − 1) and 2^(m + 1)."""
+    return value.numerator.bit_length() - value.denominator.bit_length()
+
+
+def _split(c: Fraction, r):
+    """c + r in its faithful form: c + r as one mpf once r is not small beside c (one bit
+    at most is lost by the rounding), else Near(c, r)."""
+    if r is None:
+        return _exact(c)
+    if not c:
+        return r
+    raw = r._mpf_ if isinstance(r, mpmath.mpf) else None
+    if raw is None or not _small(c) or (raw[1] == 0 and raw != fzero) or \
+            (raw[1] and raw[2] + raw[3] > _magnitude(c) - 2):
+        return mpmath.fsum((_mpf(c), r))
+    return _near(c, r)
 
 
 def _add(*terms):
     if all(type(t) is Fraction for t in terms):
-        return sum(terms[1:], terms[0])
-    return mpmath.fsum(_mpf(t) for t in terms)
+        return _exact(sum(terms[1:], terms[0]))
+    exact, rest = Fraction(0), []
+    for t in terms:
+        kind = type(t)
+        if kind is Fraction:
+            exact += t
+        elif kind is Near:
+            exact += t.c
+            rest.append(t.r)
+        else:
+            rest.append(t)
+    return _split(exact, mpmath.fsum(rest))
 
 
 def _mul(*factors):
@@ -65,20 +171,67 @@ def _mul(*factors):
         product = factors[0]
         for factor in factors[1:]:
             product *= factor
-        return product
-    return mpmath.fprod(_mpf(f) for f in factors)
+        return _exact(product)
+    if any(type(f) is not Fraction and type(f) is not Near for f in factors):
+        return mpmath.fprod(_mpf(f) for f in factors)
+    c, r = Fraction(1), None  # (c + r)(c' + r') = cc' + (cr' + c'r + rr')
+    for f in factors:
+        if type(f) is Fraction:
+            c, r = c * f, None if r is None else r * _mpf(f)
+        else:
+            terms = [_mpf(c) * f.r] + ([] if r is None else [r * _mpf(f.c), r * f.r])
+            c, r = c * f.c, mpmath.fsum(terms)
+    return _split(c, r)
 
 
 def _pow(base, exponent: int):
     if base == 0 and exponent < 0:
         return mpmath.inf  # a division by 0: evaluate() retries at a higher precision
-    return base ** exponent if type(base) is Fraction else _mpf(base) ** exponent
+    kind = type(base)
+    if kind is Fraction:
+        return _exact(base ** exponent)
+    if kind is Near:
+        if exponent < 0:  # 1/(c + r) = 1/c − r/(c(c + r))
+            inverse = _split(1 / base.c, -base.r / (_mpf(base.c) * base))
+            return inverse if exponent == -1 else _pow(inverse, -exponent)
+        return _mul(*[base] * exponent) if exponent <= 4 else mpmath.mpf(base) ** exponent
+    return base ** exponent
 
 
-def _exact_or(function, exact_at, exact_value):
-    def apply(value):
-        return Fraction(exact_value) if value == exact_at else function(_mpf(value))
-    return apply
+def _log(value):
+    """log(c + r) = log c + log1p(r/c): log(1 − σ(z)) keeps its digits however large z is."""
+    if type(value) is Near:
+        c = _mpf(value.c)
+        ratio = value.r / c
+        return mpmath.log1p(ratio) if value.c == 1 else mpmath.log(c) + mpmath.log1p(ratio)
+    if value == 1:
+        return Fraction(0)
+    return gates.real_log(_mpf(value))  # a graph may take ln of a negative number: NaN
+
+
+def _tanh(value):
+    """tanh z = ±(1 − 2/(e^{2|z|} + 1)): for |z| ≥ 1 the gap to ±1 is kept as a residual,
+    so 1 − tanh²(z) keeps its digits (tanh′(40) ≈ 7·10⁻³⁵ and tanh′(10⁴) alike)."""
+    if type(value) is Fraction and value == 0:
+        return Fraction(0)
+    z = _mpf(value)
+    if abs(z) < 1 or not mpmath.isfinite(z):
+        return mpmath.tanh(z)
+    sign = 1 if z > 0 else -1
+    return _split(Fraction(sign), -sign * 2 / (mpmath.exp(2 * abs(z)) + 1))
+
+
+def _sqrt(value):
+    """√x, exact for the square of a rational (Adam's √v̂ at step 1 is |∂L/∂θ|); NaN for
+    x < 0, which no valid optimiser state reaches."""
+    if type(value) is Fraction:
+        if value < 0:
+            return mpmath.nan
+        top, bottom = math.isqrt(value.numerator), math.isqrt(value.denominator)
+        if top * top == value.numerator and bottom * bottom == value.denominator:
+            return Fraction(top, bottom)
+    value = _mpf(value)
+    return mpmath.sqrt(value) if value >= 0 else mpmath.nan
 
 
 def _relu(z, c):
@@ -97,13 +250,30 @@ def _leaky_step(z, alpha, c):
     return Fraction(1) if z > 0 else (alpha if z < 0 else (Fraction(1) if c == 1 else alpha))
 
 
+@lru_cache(maxsize=8192)
+def _exp_raw(raw: tuple, prec: int):
+    return mpmath.libmp.mpf_exp(raw, prec, round_nearest)
+
+
+def _exp(value):
+    """e^value; e⁰ = 1 exactly for an exact 0. Cached by value and precision: a softmax
+    layer of K outputs writes Σₖ e^{zₖ} into each of its K formulas (100 outputs: 10,000
+    exponentials per walk, 15 s, instead of 100)."""
+    if type(value) is Fraction and value == 0:
+        return Fraction(1)
+    x = _mpf(value)
+    if not isinstance(x, mpmath.mpf):
+        return mpmath.exp(x)
+    prec = mpmath.mp.prec
+    return mpmath.mp.make_mpf(_exp_raw(x._mpf_, prec))
+
+
 EXACT_KIT = {
     "Q": Fraction, "add": _add, "mul": _mul, "pw": _pow,
-    "exp": _exact_or(mpmath.exp, 0, 1),
-    "log": _exact_or(mpmath.log, 1, 0),
-    "tanh": _exact_or(mpmath.tanh, 0, 0),
+    "exp": _exp, "log": _log, "tanh": _tanh,
     "relu": _relu, "relu_step": _relu_step,
-    "leaky_relu": _leaky, "leaky_relu_step": _leaky_step,
+    "leaky_relu": _leaky, "leaky_relu_step": _leaky_step, "sqrt": _sqrt,
+    **gates.exact_kit(),  # computation graphs: σ, max, min, |u|, non-whole powers
 }
 
 
@@ -125,6 +295,7 @@ def fast_kit(bits: int) -> dict:
         mpf_mul,
         mpf_pow_int,
         mpf_sign,
+        mpf_sqrt,
         mpf_tanh,
     )
     from mpmath.libmp import round_nearest as nearest
@@ -138,9 +309,12 @@ def fast_kit(bits: int) -> dict:
     def raw(x):
         return convert(x.numerator, x.denominator) if type(x) is rational else x
 
+    def budget(x: Fraction):  # past FRACTION_BITS, a raw binary float, as _exact does
+        return x if _small(x) else from_rational(x.numerator, x.denominator, bits, nearest)
+
     def add(*terms):
         if all(type(t) is rational for t in terms):
-            return sum(terms[1:], terms[0])
+            return budget(sum(terms[1:], terms[0]))
         total = fzero
         for t in terms:
             total = mpf_add(total, raw(t), bits, nearest)
@@ -158,7 +332,7 @@ def fast_kit(bits: int) -> dict:
             product = factors[0]
             for f in factors[1:]:
                 product *= f
-            return product
+            return budget(product)
         product = fone
         for f in factors:
             product = mpf_mul(product, raw(f), bits, nearest)
@@ -168,7 +342,7 @@ def fast_kit(bits: int) -> dict:
         if type(base) is rational:
             if base == 0 and exponent < 0:
                 raise ZeroDivisionError
-            return base ** exponent
+            return budget(base ** exponent)
         if exponent < 0:
             return mpf_div(fone, mpf_pow_int(base, -exponent, bits + 20, nearest), bits,
                            nearest)
@@ -199,10 +373,18 @@ def fast_kit(bits: int) -> dict:
         return rational(1) if s > 0 else (alpha if s < 0 else (rational(1) if c == 1
                                                                else alpha))
 
+    def root(x):  # √x: an exact square root stays exact
+        if type(x) is rational:
+            exact = _sqrt(x)
+            if type(exact) is rational:
+                return exact
+        return mpf_sqrt(raw(x), bits, nearest)
+
     return {"Q": rational, "add": add, "mul": mul, "pw": power,
             "exp": unary(mpf_exp, 0, 1), "log": unary(mpf_log, 1, 0),
             "tanh": unary(mpf_tanh, 0, 0), "relu": relu, "relu_step": relu_step,
-            "leaky_relu": leaky, "leaky_relu_step": leaky_step}
+            "leaky_relu": leaky, "leaky_relu_step": leaky_step, "sqrt": root,
+            **gates.fast_kit(bits)}
 
 
 class Program:
@@ -242,6 +424,7 @@ class Program:
         values.update(problem.parameters)
         if problem.learning_rate is not None:
             values["lr"] = problem.learning_rate
+        values.update(problem.extra_givens())  # optimiser, its state before step 1, λ
         return [Fraction(values[self.names[i]]) for i in self.givens]
 
     def run(self, givens: list, rounding: Callable | None = None,
@@ -273,10 +456,17 @@ def is_exact(value) -> bool:
 
 
 class Values:
-    """Exact (or stable high-precision) values of every node, by canonical name."""
+    """Exact (or stable high-precision) values of every node, by canonical name.
 
-    def __init__(self, program: Program, values: list, dps: int):
+    Precision, stated per value (``precision``): a Fraction is exact; any other value
+    agreed with a run 30 digits finer to STABLE_DIGITS significant digits, except those in
+    ``absolute``: values that stayed 0, or kept changing below 10⁻⁽ᵏ⁾ of their operands,
+    at MAX_DPS digits, which are known only to |error| < 10⁻ᵏ (index → k)."""
+
+    def __init__(self, program: Program, values: list, dps: int,
+                 absolute: dict[int, int] | None = None):
         self.program, self.list, self.dps = program, values, dps
+        self.absolute = absolute or {}
 
     def __getitem__(self, name: str):
         return self.list[self.program.index[self.program.graph.resolve(name)]]
@@ -291,45 +481,103 @@ class Values:
         """The value in float64; ±inf where it lies beyond float64's range."""
         return float(self[name])
 
+    def precision(self, name: str) -> tuple[str, int | None]:
+        """('exact', None), ('relative', significant digits) or ('absolute', k) for an
+        error below 10⁻ᵏ."""
+        index = self.program.index[self.program.graph.resolve(name)]
+        if is_exact(self.list[index]):
+            return "exact", None
+        if index in self.absolute:
+            return "absolute", self.absolute[index]
+        return "relative", STABLE_DIGITS
 
-def evaluate(program: Program, givens: list, overrides: dict | None = None) -> Values:
-    """Exact values, at a precision at which every value is stable to STABLE_DIGITS."""
+
+def evaluate(program: Program, givens: list, overrides: dict | None = None,
+             absolute_from: int = MAX_DPS) -> Values:
+    """Exact values, at a precision at which every value is stable to STABLE_DIGITS
+    significant digits; the precision doubles from START_DPS up to MAX_DPS digits. From
+    ``absolute_from`` digits on, a value that is 0 or noise below the rounding error of
+    its operands is accepted with that absolute bound (the proof's random points, whose
+    values are never shown, take it at once)."""
     dps = START_DPS
     while True:
         with mpmath.workdps(dps):
             first, _ = program.run(givens, overrides=overrides)
         with mpmath.workdps(dps + 30):
             second, _ = program.run(givens, overrides=overrides)
-        bad = _first_unstable(first, second, dps)
+        bad, absolute = _unstable(program, first, second, dps, dps >= absolute_from)
+        final = dps >= MAX_DPS
         if bad is None:
-            return Values(program, second, dps + 30)
-        if dps >= MAX_DPS:
+            return Values(program, second, dps + 30, absolute)
+        if final:
             name = program.names[bad]
             raise EvaluationError(
                 f"{name}: has no finite value at the given point "
                 f"({_why(program, bad, second)}; tried {MAX_DPS} digits)")
-        dps *= 2
+        # a value at the rounding noise of the working precision is a 0 or a value hidden
+        # by cancellation: only MAX_DPS can tell, so go there at once (a symmetric
+        # network's zeros cost one walk at 2,400 digits instead of five on the way)
+        dps = MAX_DPS if _noise(program, second, bad, dps) else min(2 * dps, MAX_DPS)
 
 
-def _first_unstable(first: list, second: list, dps: int) -> int | None:
-    floor = mpmath.mpf(10) ** -(dps - 10)
-    for i, (a, b) in enumerate(zip(first, second, strict=True)):
-        if is_exact(a) and is_exact(b):
-            continue
-        if not (finite(a) and finite(b)):
-            return i
-        with mpmath.workdps(dps + 30):
-            gap = abs(_mpf(a) - _mpf(b))
-            if gap > mpmath.mpf(10) ** -STABLE_DIGITS * abs(_mpf(b)) + floor:
-                return i
-    return None
+def _unstable(program: Program, first: list, second: list, dps: int,
+              floor: bool) -> tuple[int | None, dict[int, int]]:
+    """The first value that did not agree to STABLE_DIGITS significant digits at two
+    precisions (relative at every magnitude: 10⁻⁴³⁵ as well as 10⁴³⁵), and, with
+    ``floor``, the values accepted on an absolute bound instead (index → k, for 10⁻ᵏ)."""
+    absolute = {}
+    with mpmath.workdps(dps + 30):
+        tolerance = mpmath.mpf(10) ** -STABLE_DIGITS
+        for i, (a, b) in enumerate(zip(first, second, strict=True)):
+            if type(a) is Fraction and type(b) is Fraction:
+                continue
+            if not (finite(a) and finite(b)):
+                return i, absolute
+            if _agree(a, b, tolerance):
+                continue
+            if not floor:
+                return i, absolute
+            # at MAX_DPS: a value that is 0, or noise below the rounding error of its
+            # operands, is known to that error and no better (a symmetric network's
+            # W·a₁ − W·a₂ is 0; 1 − σ(10⁴) by softmax is below 10⁻²⁴⁰⁰ of its operands)
+            scale = max([mpmath.mpf(1)] + [abs(_mpf(second[p])) for p in program.parents[i]
+                                           if finite(second[p])])
+            places = dps - 10 - int(mpmath.log10(scale))
+            if abs(_mpf(a) - _mpf(b)) > mpmath.mpf(10) ** -places or \
+                    abs(_mpf(b)) > mpmath.mpf(10) ** -places:
+                return i, absolute
+            absolute[i] = places
+    return None, absolute
+
+
+def _noise(program: Program, values: list, index: int, dps: int) -> bool:
+    """Whether the value lies below the rounding error of its operands at ``dps``."""
+    value = values[index]
+    if not finite(value):
+        return False
+    with mpmath.workdps(dps + 30):
+        scale = max([mpmath.mpf(1)] + [abs(_mpf(values[p])) for p in program.parents[index]
+                                       if finite(values[p])])
+        return abs(_mpf(value)) <= scale * mpmath.mpf(10) ** -(dps - 10)
+
+
+def _agree(a, b, tolerance) -> bool:
+    """|a − b| ≤ tolerance · |b| with b ≠ 0. Two Nears agree if their residuals do: the
+    digits that 1 − ŷ exposes are then checked too."""
+    if type(a) is Near and type(b) is Near and a.c == b.c and (a.r or b.r) and \
+            _agree(a.r, b.r, tolerance):
+        return True
+    b_value = _mpf(b)
+    if not b_value:
+        return False  # an inexact 0 is no answer yet: 1 − σ(1000) rounds to 0 at 60 digits
+    return abs(_mpf(a) - b_value) <= tolerance * abs(b_value)
 
 
 def _why(program: Program, index: int, values: list) -> str:
     source = program.sources[index] or ""
     if "log" in source:
         return "a logarithm of 0"
-    if "/" in source:
+    if ", -" in source:
         return "a division by 0"
     return "an overflow"
 
@@ -338,8 +586,8 @@ def carry(program: Program, givens: list, decimals: int | None = None,
           significant: int | None = None) -> tuple[list, list]:
     """Hand-style values: each computed value rounded before it is used again."""
 
-    def rounding(value):
-        if not finite(value):
+    def rounding(value):  # a calculator cannot hold e^{±10⁶}: such values stay as they are
+        if not finite(value) or extreme(value):
             return value
         return round_half_up(value, places_for(value, decimals, significant))
 

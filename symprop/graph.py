@@ -11,6 +11,17 @@ Canonical names (1-based):  [step<k>.][next.][ex<n>.]<body>
     grad.W<l>[i,j] grad.b<l>[i]                            gradients
     next.W<l>[i,j]                                         parameters after the step
     next.z<l>[i] … next.loss                               forward pass after the step
+    nudge<k>.W1[1,1] nudge<k>.z1[1] … nudge<k>.loss        nudge k (``nudges:``) and the
+    nudge<k>.slope                                         values it changes; Δloss / Δ
+    weight_decay penalty                                   L2: λ, and (λ/2) Σ W² in the loss
+    momentum velocity.W<l>[i,j]                            momentum: μ and v ← μv + ∂L/∂θ
+    beta1 beta2 epsilon m.… v.… correction.m               Adam: β₁, β₂, ε, the moments,
+      correction.v mhat.… vhat.…                             1 − β₁ᵗ, 1 − β₂ᵗ, m̂ and v̂
+    step0.velocity.W1[1,1] step0.m.… step0.v.…             an optimiser's state before step 1
+
+A computation graph (a ``graph:`` spec, symprop.circuit) names its quantities by the
+names it was written with: inputs and nodes x, q, f; grad.q (∂f/∂q); local.f.q (∂f/∂q
+along one edge); next.x; nudge<k>.q.
 
 Views never rebuild names: they ask the graph (``vector``, ``loss``, ``gradient``,
 ``parameter``, ``parents``, …), so a sheet can be planned for any graph a builder makes.
@@ -22,29 +33,41 @@ from dataclasses import dataclass
 
 from sympy import Expr, Symbol
 
-STAGES = ("given", "forward", "loss", "backward", "gradient", "update", "after")
+STAGES = ("given", "forward", "loss", "backward", "gradient", "update", "after", "nudge")
+HYPERPARAMETERS = ("momentum", "beta1", "beta2", "epsilon", "weight_decay")
+STATES = ("velocity", "m", "v", "mhat", "vhat")  # an optimiser's per-parameter quantities
 
 
 @dataclass(frozen=True)
 class Label:
     """The structured identity of a node; ``str(label)`` is its canonical name."""
 
-    kind: str  # x y W b lr z a yhat loss grad_yhat dact delta grad_a grad next
+    kind: str  # x y W b lr z a yhat loss grad_yhat dact delta grad_a grad next slope,
+    # HYPERPARAMETERS, STATES, correction (target 'm' or 'v') and penalty; computation
+    # graphs: input node local (and grad, next with a graph name as target)
     layer: int | None = None
     index: tuple[int, ...] = ()
     example: int | None = None  # set only when the batch has several examples
-    step: int = 1
+    step: int = 1  # 0 for an optimiser's state before the first step
     after: bool = False  # a forward quantity after this step's update
-    target: str = ""  # for grad and next: the parameter entry, e.g. 'W1[1,2]'
+    target: str = ""  # for grad, next and STATES: the parameter entry, e.g. 'W1[1,2]'; for
+    # a computation graph the name (input, node, next, grad) or 'node.input' (local)
+    nudge: int = 0  # k ≥ 1: the value after nudge k (``nudges:``)
 
     def body(self) -> str:
         idx = ",".join(map(str, self.index))
         layer = "" if self.layer is None else str(self.layer)
         match self.kind:
-            case "lr" | "loss":
+            case "lr" | "loss" | "slope" | "penalty":
                 return self.kind
-            case "grad" | "next":
+            case "grad" | "next" | "local" | "correction":
                 return f"{self.kind}.{self.target}"
+            case "input" | "node":
+                return self.target
+            case kind if kind in HYPERPARAMETERS:
+                return kind
+            case kind if kind in STATES:
+                return f"{kind}.{self.target}"
             case "grad_yhat":
                 return f"grad.yhat[{idx}]"
             case "grad_a":
@@ -53,7 +76,8 @@ class Label:
                 return f"{self.kind}{layer}[{idx}]"
 
     def __str__(self) -> str:
-        prefix = f"step{self.step}." if self.step > 1 else ""
+        prefix = f"nudge{self.nudge}." if self.nudge else ""
+        prefix += f"step{self.step}." if self.step != 1 else ""
         if self.after:
             prefix += "next."
         if self.example is not None:
@@ -75,6 +99,8 @@ class Graph:
     """Nodes in topological order, with lookup by name or symbol, name aliases, and the
     queries every view plans with."""
 
+    kind = "layers"  # symprop.circuit.CircuitGraph: "circuit"
+
     def __init__(self, problem):
         self.problem = problem
         self.nodes: dict[str, Node] = {}
@@ -86,6 +112,7 @@ class Graph:
         self._families: dict[tuple, dict[tuple, str]] = {}
         self._targets: dict[tuple, str] = {}
         self._sizes: dict[tuple, int] = {}
+        self._nudged: dict[int, dict[str, str]] = {}  # k → {name: its value after nudge k}
 
     def add(self, label: Label, stage: str, formula: Expr | None = None) -> Node:
         name = str(label)
@@ -100,7 +127,10 @@ class Graph:
         self.positions[name] = len(self.nodes)
         self.nodes[name] = node
         self.by_symbol[symbol] = name
-        if label.target:
+        if label.nudge:
+            from dataclasses import replace
+            self._nudged.setdefault(label.nudge, {})[str(replace(label, nudge=0))] = name
+        elif label.target:
             self._targets[(label.kind, label.target, label.example, label.step)] = name
         else:
             key = (label.kind, label.layer, label.example, label.step, label.after)
@@ -188,8 +218,41 @@ class Graph:
                 return found
         return entry
 
+    def state(self, kind: str, entry: str, step: int = 1) -> str | None:
+        """An optimiser's quantity of one parameter entry after step ``step``'s update
+        (``kind`` one of STATES; step 0: the state before the first step), or None."""
+        return self._targets.get((kind, entry, None, step))
+
+    def correction(self, moment: str, step: int = 1) -> str | None:
+        """Adam's bias correction 1 − β₁ᵗ (``moment`` 'm') or 1 − β₂ᵗ ('v') of a step."""
+        return self._targets.get(("correction", moment, None, step))
+
+    def penalty(self, step: int = 1, *, after: bool = False) -> str | None:
+        """The L2 term (λ/2) Σ W² of a step's loss, before or after its update."""
+        return self._families.get(("penalty", None, None, step, after), {}).get(())
+
+    def hyperparameters(self) -> list[str]:
+        """The optimiser's and the weight decay's given numbers (β₁, β₂, ε, μ, λ)."""
+        return [name for name, node in self.nodes.items()
+                if node.label.kind in HYPERPARAMETERS]
+
     def parents(self, name: str) -> tuple[str, ...]:
         return self.nodes[self.resolve(name)].parents
+
+    def nudged(self, k: int, name: str) -> str:
+        """``name``'s value after nudge k: its own node when the nudge changes it, else
+        the node itself (a value upstream of the nudge keeps its value)."""
+        name = self.resolve(name)
+        return self._nudged.get(k, {}).get(name, name)
+
+    def nudges(self) -> list[int]:
+        """The nudges that have nodes, 1 … K."""
+        return sorted(self._nudged)
+
+    def changed(self, k: int) -> list[str]:
+        """The nodes of nudge k in graph order: the nudged value, what it changes, and the
+        slope Δloss/Δvalue (last)."""
+        return [name for name in self._nudged.get(k, {}).values()]
 
     # the layered network's shape, for builders and views of layers ------------------------
     @property

@@ -5,6 +5,16 @@
     W1[1,2] → W^{(1)}_{12}     yhat[1] → \\hat{y}      delta2[1] → \\delta^{(2)}
     loss → \\mathcal{L}        grad.W1[1,2] → ∂L/∂W^{(1)}_{12}   dact1[1] → σ'(z^{(1)}_{1})
     next.W1[1,2] → W^{(1)}_{12,\\text{new}}   ex2.z1[1] → z^{(1)[2]}_{1}   (example 2)
+    nudge1.z1[1] → \\tilde{z}^{(1)}_{1}   nudge1.slope → Δ\\mathcal{L}/ΔW^{(1)}_{11}
+
+and the names of a computation graph (a ``graph:`` spec), written as they were named:
+one letter in italics, several upright, trailing digits or ``_x`` as a subscript, Greek
+letter names as Greek letters:
+
+    q → q    w0 → w_{0}    dot → \\mathrm{dot}    alpha → \\alpha    grad.q → ∂f/∂q
+    local.f.q → ∂f/∂q (one edge)    next.x → x_{\\text{new}}    nudge2.q → \\tilde{q}_{(2)}
+    m.W1[1,2] → m^{\\langle 1\\rangle}_{W^{(1)}_{12}} (Adam's moments, momentum's velocity
+    and m̂, v̂ after t updates; t = 0 before the first)   beta1 → \\beta_1   penalty → \\Omega
 
 It orders factors and terms the way a textbook writes them (W x + b, δ a, ∂L/∂a σ'(z),
 ŷ − y), and prints *skeletons*: a formula whose parents are ``Slot`` placeholders, later
@@ -24,17 +34,34 @@ from sympy import Integer, Pow, Rational, Symbol, exp, log, tanh
 from sympy.printing.latex import LatexPrinter
 
 from .activations import ACTIVATIONS
-from .decimals import fixed, fixed_text, leading_place, ratio, round_half_up, to_fraction
+from .decimals import (
+    binary_exponent,
+    fixed_text,
+    leading_place,
+    ratio,
+    round_half_up,
+    scientific_parts,
+    to_fraction,
+)
 
 FIXED_LIMIT = 10**15  # from here on numbers are shown in scientific notation
 MAX_PLACES = 12  # a given or a significant-figures value needing more is shown as m × 10^e
 SLOT = re.compile("\x00(\\d+)([bw])\x00")  # a placeholder: index, bare or wrap-if-negative
 NEG = "\x01"  # a leading minus in a skeleton
 BREAK = "\x02"  # a place to break a long sum (before its second, third, … term; sheets.layout)
-_DERIVATIVE_KINDS = {"grad_yhat", "grad_a", "grad", "dact"}
+_DERIVATIVE_KINDS = {"grad_yhat", "grad_a", "grad", "dact", "local"}
+_STATE_SYMBOLS = {"velocity": "v", "m": "m", "v": "v", "mhat": r"\hat{m}", "vhat": r"\hat{v}"}
+_HYPERPARAMETERS = {"beta1": r"\beta_1", "beta2": r"\beta_2", "epsilon": r"\epsilon",
+                    "weight_decay": r"\lambda"}
 # factor order in a product: η, W, ∂L/∂ŷ, ∂L/∂a, δ, f'(z), x, a, ŷ, z, …
-_RANK = {"lr": 0, "W": 1, "next": 1, "grad_yhat": 2, "grad_a": 2, "grad": 3, "delta": 4,
-         "dact": 5, "x": 6, "a": 7, "yhat": 7, "z": 8, "y": 9, "loss": 10, "b": 11}
+_RANK = {"lr": 0, "W": 1, "next": 1, "grad_yhat": 2, "grad_a": 2, "grad": 3, "local": 3.5,
+         "delta": 4, "dact": 5, "x": 6, "a": 7, "yhat": 7, "z": 8, "y": 9, "loss": 10, "b": 11,
+         "momentum": 0, "beta1": 0, "beta2": 0, "weight_decay": 0, "velocity": 3, "m": 3,
+         "v": 3, "mhat": 3, "vhat": 3, "penalty": 10, "epsilon": 12, "correction": 13}
+_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota",
+          "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi",
+          "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma",
+          "Phi", "Psi", "Omega"}
 
 
 class Slot(Symbol):
@@ -65,6 +92,10 @@ def number(value, decimals: int = 4, natural: bool = False,
         numerator, denominator = ratio(value)
     except ValueError:  # mpmath's inf, -inf and nan
         return _special(value)
+    except OverflowError:  # beyond 2^±65,536 (e^{±10¹²}): decided from the exponent
+        if binary_exponent(value) > 0 or significant is not None:
+            return scientific(value, decimals + 1 if significant is None else significant)
+        return scientific(value, decimals) if decimals else "0"
     if abs(numerator) >= FIXED_LIMIT * denominator:
         return scientific(Fraction(numerator, denominator),
                           decimals + 1 if significant is None else significant)
@@ -136,15 +167,7 @@ def _pow10(k: int) -> int:
 
 def scientific(value, digits: int = 2) -> str:
     """``digits`` significant figures as m \\times 10^{e}; 0 as 0."""
-    exact = to_fraction(value)
-    if exact == 0:
-        return "0"
-    exponent = leading_place(exact)
-    scaled = round_half_up(exact / Fraction(10) ** exponent, digits - 1)
-    if abs(scaled) >= 10:
-        exponent += 1
-        scaled = round_half_up(exact / Fraction(10) ** exponent, digits - 1)
-    text = fixed(scaled, digits - 1)
+    text, exponent = scientific_parts(value, digits)
     return text if exponent == 0 else f"{text} \\times 10^{{{exponent}}}"
 
 
@@ -172,10 +195,16 @@ class SheetPrinter(LatexPrinter):
         self.ranks: dict[Symbol, tuple[int, int]] = {}
         self.kinds: dict[Symbol, str] = {}
         if graph is not None:
+            # a computation graph's own names are ordered as a reader orders letters: w x
+            alphabet = {name: k for k, name in enumerate(sorted(
+                n.label.target for n in graph if n.label.kind in ("input", "node")))}
             for position, node in enumerate(graph):
                 self.names[node.symbol] = self.name(node.label)
-                self.ranks[node.symbol] = (_RANK.get(node.label.kind, 50), position)
-                self.kinds[node.symbol] = node.label.kind
+                kind = node.label.kind
+                named = graph.kind == "circuit" and kind in ("input", "node", "next")
+                order = alphabet[node.label.target] if named else position
+                self.ranks[node.symbol] = (50 if named else _RANK.get(kind, 50), order)
+                self.kinds[node.symbol] = kind
 
     # symbol names --------------------------------------------------------------------
     def _version(self, label) -> int:
@@ -193,13 +222,15 @@ class SheetPrinter(LatexPrinter):
         return sup, ""
 
     def entry(self, kind: str, layer: int | None, index: tuple[int, ...],
-              sup: str = "", sub: str = "") -> str:
+              sup: str = "", sub: str = "", tilde: bool = False) -> str:
         """W^{(l)}_{ij}, z^{(l)}_{i}, x_{i}, \\hat{y}_{k} with optional marks; the index of
-        a one-entry vector is left out (b^{(2)}, \\hat{y})."""
+        a one-entry vector is left out (b^{(2)}, \\hat{y}); ``tilde``: a nudged value."""
         if kind == "a" and layer is not None and layer == self.graph.depth:
             kind, layer = "yhat", None  # a⁽ᴸ⁾ is ŷ
         base = {"yhat": r"\hat{y}", "lr": r"\eta", "loss": r"\mathcal{L}",
                 "delta": r"\delta"}.get(kind, kind)
+        if tilde:
+            base = rf"\tilde{{{base}}}"
         units = self.graph.size(kind, layer) if index else 0
         upper = ("" if layer is None else f"({layer})") + sup
         shown = "" if (kind != "W" and units == 1) or not index else _index(index)
@@ -209,8 +240,62 @@ class SheetPrinter(LatexPrinter):
     def partial(self, numerator: str, denominator: str) -> str:
         return rf"\frac{{\partial {numerator}}}{{\partial {denominator}}}"
 
+    def graph_name(self, name: str, sub: str = "", tilde: bool = False) -> str:
+        """A computation graph's name: x, w_{0}, \\mathrm{dot}, \\alpha (with an added
+        subscript, and a tilde for a nudged value)."""
+        base, index = name, ""
+        found = re.fullmatch(r"([A-Za-z]+)_?(\d+)", name) or \
+            re.fullmatch(r"([A-Za-z][A-Za-z0-9]*)_([A-Za-z0-9]+)", name)
+        if found:
+            base, index = found.groups()
+            if len(index) > 1 and not index.isdigit():
+                index = rf"\mathrm{{{index}}}"
+        if base in _GREEK:
+            base = "\\" + base
+        elif len(base) > 1:
+            escaped = base.replace("_", r"\_")
+            base = rf"\mathrm{{{escaped}}}"
+        if tilde:
+            base = rf"\widetilde{{{base}}}" if base.startswith(r"\mathrm") else \
+                rf"\tilde{{{base}}}"
+        lower = ",".join(part for part in (index, sub) if part)
+        return base + (f"_{{{lower}}}" if lower else "")
+
+    def _nudge_mark(self, label) -> str:
+        """The subscript (k) of nudge k, when the spec has several nudges."""
+        return f"({label.nudge})" if label.nudge and len(self.graph.problem.nudges) > 1 \
+            else ""
+
+    def _circuit_name(self, label) -> str:
+        kind, target, mark = label.kind, label.target, self._nudge_mark(label)
+        output = self.graph_name(self.graph.output)
+        if kind in ("input", "node"):
+            new = r"\text{new}" if label.after else ""
+            return self.graph_name(target, ",".join(p for p in (new, mark) if p),
+                                   tilde=bool(label.nudge))
+        if kind == "grad":
+            return self.partial(output, self.graph_name(target))
+        if kind == "local":
+            node, operand = target.split(".")
+            return self.partial(self.graph_name(node), self.graph_name(operand))
+        if kind == "next":
+            return self.graph_name(target, r"\text{new}")
+        if kind == "slope":
+            return rf"\frac{{\Delta {output}}}{{\Delta {self.graph_name(target)}}}"
+        return self.entry(kind, None, ())
+
     def name(self, label) -> str:
         """The LaTeX name of a graph node."""
+        if self.graph.kind == "circuit":
+            return self._circuit_name(label)
+        if label.kind == "slope":  # Δℒ / Δθ of a nudge
+            target = self.graph.nodes[label.target].label
+            return rf"\frac{{\Delta \mathcal{{L}}}}{{\Delta {self.name(target)}}}"
+        if label.nudge:
+            sup, sub = self._marks(label.example, 0)
+            sub = ",".join(part for part in (sub, self._nudge_mark(label)) if part)
+            kind = "yhat" if label.kind == "yhat" else label.kind
+            return self.entry(kind, label.layer, label.index, sup, sub, tilde=True)
         version = self._version(label)
         sup, sub = self._marks(label.example, version)
         kind, layer, index = label.kind, label.layer, label.index
@@ -229,8 +314,32 @@ class SheetPrinter(LatexPrinter):
                 return self.entry(t_kind, t_layer, t_index, sup, sub)
             case "dact":
                 return self.slope_name(layer, self.entry("z", layer, index, sup, sub))
+            case "penalty":
+                return r"\Omega" + (f"^{{{sup}}}" if sup else "") + (f"_{{{sub}}}" if sub
+                                                                      else "")
+            case "momentum":
+                return r"\beta" if self.graph.problem.optimizer.letter == "beta" else r"\mu"
+            case "correction":  # 1 − β₁ᵗ, 1 − β₂ᵗ
+                return rf"1 - \beta_{{{1 if label.target == 'm' else 2}}}^{{{label.step}}}"
+            case kind if kind in _HYPERPARAMETERS:
+                return _HYPERPARAMETERS[kind]
+            case kind if kind in _STATE_SYMBOLS:
+                return self.state(kind, label.target, label.step)
             case _:
                 return self.entry(kind, layer, index, sup, sub)
+
+    def state(self, kind: str, entry: str, step: int) -> str:
+        """An optimiser's quantity of parameter ``entry`` after ``step`` updates:
+        m^{⟨t⟩}_{W^{(1)}_{12}} (the parameter's own name as the subscript)."""
+        t_kind, t_layer, t_index = _parse_entry(entry)
+        return rf"{_STATE_SYMBOLS[kind]}^{{\langle {step}\rangle}}_{{" \
+            f"{self.entry(t_kind, t_layer, t_index)}}}"
+
+    def norm(self, kind: str, layer: int) -> str:
+        """The Frobenius norm of a layer's gradient (kind 'W' or 'b') or of its errors δ
+        ('delta'): \\lVert \\nabla_{\\mathbf{W}^{(1)}} \\mathcal{L} \\rVert."""
+        inner = self.vector("delta", layer) if kind == "delta" else self.gradient(kind, layer)
+        return rf"\lVert {inner} \rVert"
 
     def slope_name(self, layer: int, argument: str) -> str:
         act = self.graph.activation(layer).symbol or "f"
@@ -274,6 +383,9 @@ class SheetPrinter(LatexPrinter):
             return (1 if expr.rank[0] < 98 else 3, *expr.rank)
         if expr in self.ranks:
             return (1, *self.ranks[expr])
+        if expr.is_Add and expr.free_symbols and all(
+                self._rank(s)[1] == 0 for s in expr.free_symbols):
+            return (0, 0, 0)  # a coefficient of given rates first: (1 − β₁) ∂L/∂θ
         if expr.is_Atom:
             return (3, 99, 0)
         inner = min((self._rank(s)[1:] for s in expr.free_symbols), default=(0, 0))
@@ -422,6 +534,29 @@ class SheetPrinter(LatexPrinter):
 
     def _print_leaky_relu_step(self, expr, exp=None):
         return self._call(ACTIVATIONS["leaky_relu"].symbol + "'", expr.args[0])
+
+    def _print_sigmoid(self, expr, exp=None):
+        return self._call(ACTIVATIONS["sigmoid"].symbol, expr.args[0])
+
+    def _arguments(self, args) -> str:
+        return ", ".join(self._print_Slot(a) if isinstance(a, Slot) else self._print(a)
+                         for a in args)
+
+    def _print_maximum(self, expr, exp=None):
+        return rf"\max\left({self._arguments(expr.args[1:])}\right)"
+
+    def _print_minimum(self, expr, exp=None):
+        return rf"\min\left({self._arguments(expr.args[1:])}\right)"
+
+    def _print_route(self, expr, exp=None):
+        """∂max/∂(input k): 1 where input k is the largest, written [x = max(x, y)]."""
+        k, _, sense, *args = expr.args
+        function = r"\max" if sense > 0 else r"\min"
+        mine = self._arguments([args[int(k)]])
+        return rf"\mathbf{{1}}\left[{mine} = {function}\left({self._arguments(args)}\right)\right]"
+
+    def _print_sign(self, expr, exp=None):
+        return self._call(r"\operatorname{sign}", expr.args[0])
 
     def _print_Float(self, expr):
         return number(Fraction(str(expr)) if expr == expr.round(30) else to_fraction(

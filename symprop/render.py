@@ -51,6 +51,7 @@ UNICODE_TEMPLATE = "unicode.tex.j2"
 
 
 UNICODE_MARKER = "%% symprop: unicode declarations\n"
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 @functools.lru_cache(maxsize=1)
@@ -78,7 +79,7 @@ def declare_unicode(tex: str) -> str:
     if UNICODE_MARKER not in tex:
         return tex
     declarations = _declarations()
-    used = sorted({char for char in tex if ord(char) > 0x7F} & set(declarations))
+    used = sorted(set(_NON_ASCII.findall(tex)).intersection(declarations))
     return tex.replace(UNICODE_MARKER, "".join(declarations[c] + "\n" for c in used), 1)
 
 

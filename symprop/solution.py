@@ -17,6 +17,7 @@ from .spec import Problem
 JSON_SCHEMA_VERSION = 1
 JSON_DIGITS = 32
 FIXED_LIMIT = 10**15
+MAX_FIXED_PLACES = 30  # a value needing more places is written in scientific notation
 
 
 class Solution:
@@ -24,6 +25,9 @@ class Solution:
 
     def __init__(self, problem: Problem, symbolic_seconds: float = SYMBOLIC_SECONDS,
                  verify: bool = True):
+        if problem.training is not None:  # a training run's step 1, on its first minibatch
+            from .training.schedule import first_step
+            problem = first_step(problem)
         self.problem = problem
         self.graph = build(problem)
         self.program = Program(self.graph)
@@ -35,7 +39,7 @@ class Solution:
 
     def verify(self, symbolic_seconds: float = SYMBOLIC_SECONDS) -> None:
         """Run the three checks; any disagreement raises VerificationError."""
-        self.proof = prove(self.graph, self.program, symbolic_seconds)
+        self.proof = prove(self.graph, self.program, symbolic_seconds, self.values)
         self.numpy = against_numpy(self.problem, self.values.float)
         self.finite_differences = against_finite_differences(self.problem, self.graph,
                                                              self.values.float)
@@ -66,7 +70,17 @@ class Solution:
             return significant_text(value, (decimals or self.problem.digits) + 1)
         places = places_for(value, decimals if decimals is not None else self.problem.digits,
                             significant)
+        if places > MAX_FIXED_PLACES and significant is not None:  # 5.076e-435
+            return significant_text(value, significant)
         return fixed_text(value, places)
+
+    def precision(self, name: str) -> dict:
+        """How well the value is known: {"significant_digits": None, "absolute_error":
+        None} when it is exact, else the significant digits verified at two precisions,
+        or only an absolute bound (see ``evaluate.Values``)."""
+        kind, digits = self.values.precision(name)
+        return {"significant_digits": digits if kind == "relative" else None,
+                "absolute_error": f"1e-{digits}" if kind == "absolute" else None}
 
     def carry(self, decimals: int | None = None, significant: int | None = None) -> dict:
         """Hand-style values: name → (value used later, value before rounding)."""
@@ -110,6 +124,7 @@ class Solution:
                 "parents": list(node.parents),
                 "value": significant_text(value, JSON_DIGITS),
                 "exact": _exact_text(value),
+                **self.precision(node.name),
                 "float": _json_float(value),
                 "rounded": self.text(node.name, decimals, significant),
             }
@@ -131,7 +146,6 @@ class Solution:
         return {
             "symbolic": {"agrees": self.proof.agrees, "methods": self.proof.methods(),
                          "random_point_seed": self.proof.seed,
-                         "seconds": round(self.proof.seconds, 3),
                          "largest_relative_difference": max(
                              (g.largest_difference for g in self.proof.gradients), default=0.0),
                          "gradients": {g.name: g.method for g in self.proof.gradients}},
@@ -141,9 +155,10 @@ class Solution:
 
 
 def _json_float(value) -> float | None:
-    """float64 of the value, or None where it is beyond float64's range."""
+    """float64 of the value, or None where it is beyond float64's range (either way:
+    5·10⁻⁴³⁵ is not 0.0)."""
     number = float(value)
-    return number if math.isfinite(number) else None
+    return number if math.isfinite(number) and (number or not value) else None
 
 
 def _exact_text(value) -> str | None:
@@ -159,6 +174,8 @@ def _fixed_text(value, decimals: int, significant: int | None = None) -> str | N
     if abs(value) >= FIXED_LIMIT:
         return significant_text(value, decimals + 1 if significant is None else significant)
     places = max(places_for(value, decimals, significant), 0)
+    if places > MAX_FIXED_PLACES and significant is not None:
+        return significant_text(value, significant)
     if (value * 10**places).denominator != 1:  # significant-figure rounding of tiny values
         places = len(str(value.denominator))
         value = round_half_up(value, places)
@@ -173,6 +190,9 @@ def _comparison_dict(comparison) -> dict:
 
 
 def _problem_dict(problem: Problem) -> dict:
+    if problem.kind == "circuit":
+        from .circuit_spec import problem_dict
+        return problem_dict(problem)
     return {
         "name": problem.name,
         "layers": [{"units": l.units, "activation": l.activation, "bias": l.bias}
@@ -181,6 +201,9 @@ def _problem_dict(problem: Problem) -> dict:
         "learning_rate": None if problem.learning_rate is None
         else decimal_text(problem.learning_rate),
         "steps": problem.steps, "examples": len(problem.data),
+        "optimizer": problem.optimizer.name,
+        "weight_decay": None if problem.weight_decay is None
+        else decimal_text(problem.weight_decay),
         "frozen": sorted(problem.frozen),
         "relu_derivative_at_zero": str(problem.relu_derivative_at_zero),
         "names": problem.names,

@@ -17,6 +17,7 @@ MAX_BYTES = 1_000_000
 MAX_VALUES = 200_000
 MAX_DEPTH = 40
 _PLAIN_TAGS = "tag:yaml.org,2002:"
+_DEPTH_EXPECTED = f"a document within {MAX_VALUES:,} values and {MAX_DEPTH} levels"
 
 
 class Number(str):
@@ -51,8 +52,13 @@ def read_text(text: str, name: str) -> Source:
     """Parse ``text``; every problem is a SpecError that names the place."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise SpecError("", f"a file of at most {MAX_BYTES:,} bytes", "a larger one", name)
+    loader = _Loader(text)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = loader.get_single_node()
+    except _TooDeepError as deep:
+        mark = deep.mark
+        raise SpecError(path_text(deep.path), _DEPTH_EXPECTED, "more levels of nesting",
+                        f"{name}:{mark.line + 1}:{mark.column + 1}") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
@@ -60,10 +66,39 @@ def read_text(text: str, name: str) -> Source:
         raise SpecError("", "valid YAML", problem, where) from None
     except ValueError as error:  # e.g. a NUL byte or an unpaired surrogate
         raise SpecError("", "valid YAML text", str(error), name) from None
+    finally:
+        loader.dispose()
     source = Source(name, None)
     counter = [0]
     source.tree = _walk(root, (), source, counter) if root is not None else None
     return source
+
+
+class _TooDeepError(Exception):
+    def __init__(self, path: tuple, mark):
+        self.path, self.mark = path, mark
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, whose composer stops past MAX_DEPTH levels: it recurses once
+    per level, so 500 nested '[' would otherwise end in a RecursionError."""
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.parts: list = []  # the path being composed; None while composing a key
+
+    def compose_node(self, parent, index):
+        if parent is None:
+            return super().compose_node(parent, index)
+        part = index.value if isinstance(index, yaml.ScalarNode) else index
+        self.parts.append(part if isinstance(part, int | str) else None)
+        try:
+            if len(self.parts) > MAX_DEPTH:
+                path = tuple(part for part in self.parts if part is not None)
+                raise _TooDeepError(path, self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.parts.pop()
 
 
 def read_file(path) -> Source:
@@ -82,11 +117,10 @@ def read_file(path) -> Source:
 
 def _walk(node, path: tuple, source: Source, counter: list) -> object:
     counter[0] += 1
-    if counter[0] > MAX_VALUES or len(path) > MAX_DEPTH:
-        limit = "values" if counter[0] > MAX_VALUES else "levels of nesting"
-        raise SpecError(path_text(path), f"a document within {MAX_VALUES:,} values and "
-                        f"{MAX_DEPTH} levels", f"more {limit}", source.name)
     source.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+    if counter[0] > MAX_VALUES or len(path) > MAX_DEPTH:  # deep through aliases, or a bomb
+        limit = "values" if counter[0] > MAX_VALUES else "levels of nesting"
+        raise SpecError(path_text(path), _DEPTH_EXPECTED, f"more {limit}", source.where(path))
     tag = node.tag
     if isinstance(node, yaml.ScalarNode):
         return _scalar(node, path, source)
@@ -111,6 +145,12 @@ def _walk(node, path: tuple, source: Source, counter: list) -> object:
 
 
 def _scalar(node, path: tuple, source: Source) -> object:
+    try:  # an escape such as "\\ud800" gives an unpaired surrogate, which no file can hold
+        node.value.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+        raise SpecError(path_text(path), "text without unpaired surrogates (valid Unicode)",
+                        repr(shown), source.where(path)) from None
     kind = node.tag.removeprefix(_PLAIN_TAGS) if node.tag.startswith(_PLAIN_TAGS) else ""
     if kind in ("int", "float"):
         return Number(node.value)

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import ClassVar
 
 from . import activations, losses
 from .decimals import parse_decimal
@@ -22,15 +23,31 @@ ACTIVATIONS = activations.NAMES
 LOSSES = losses.NAMES
 PROBABILITY_OUTPUTS = tuple(a.name for a in activations.ACTIVATIONS.values() if a.probabilities)
 REDUCTIONS = ("mean", "sum")
+# a training run and its optimiser (read by Reader.training, .optimizer, .weight_decay)
+TRAINING_KEYS = ("epochs", "batch_size", "shuffle", "optimizer", "weight_decay", "compare")
+OPTIMIZERS = ("sgd", "momentum", "adam")
+MOMENTUM = Fraction(9, 10)  # momentum's default β (μ), as PyTorch's examples and most courses
+ADAM = {"beta1": Fraction(9, 10), "beta2": Fraction(999, 1000),  # Kingma and Ba's defaults
+        "epsilon": Fraction(1, 10**8)}
+MAX_TRAINING_STEPS = 100_000  # a 2-4-4-1 network: about 6 ms a step per walk, two walks
 TOP_KEYS = ("name", "description", "layers", "parameters", "names", "data", "loss",
             "reduction", "learning_rate", "steps", "frozen", "relu_derivative_at_zero",
-            "digits", "significant", "variants")
+            "digits", "significant", "variants", "nudges", *TRAINING_KEYS)
 LAYER_KEYS = ("units", "activation", "bias", "alpha")
-MAX_PARAMETERS = 1_500  # measured: 1,281 parameters solve in 34 s; the cost grows quadratically
+MAX_PARAMETERS = 1_500  # measured (bench/stress.py, 2 cores): 1,001 parameters solve, prove
+# and print as JSON in 6 s; the cost grows linearly with the graph
+QUANTITIES_PER_PARAMETER = 10  # the graph may hold 10 quantities per allowed parameter
+# (15,000 by default): about 2 ms each to derive, evaluate, prove and print; 400 examples
+# of a 2-2-1 network (14,030 quantities) take 28 s. A softmax layer of K outputs counts
+# K²/2 more per example and step (its δ and ŷ formulas hold every output).
 MAX_STEPS = 50
 MAX_MAGNITUDE = Fraction(10) ** 12
 MIN_MAGNITUDE = Fraction(1, 10**12)
 _ENTRY = re.compile(r"([Wb])(\d+)(?:\[(\d+)(?:,(\d+))?\])?")
+# symprop's own names without an index: a textbook name must not hide one of them
+_OWN_NAME = re.compile(r"x|y|lr|loss|yhat|grad|next|(?:z|a|dact|delta|W|b|ex|step)\d+")
+# free text goes into every sheet; TeX reads at most 200,000 characters on one line
+MAX_TEXT = {"name": 200, "description": 20_000}
 
 
 @dataclass(frozen=True)
@@ -48,9 +65,48 @@ class Example:
 
 
 @dataclass(frozen=True)
-class Problem:
-    """A validated problem. ``parameters`` maps canonical entries ('W1[1,2]') to values."""
+class Optimizer:
+    """The update rule: plain SGD, momentum (v ← μv + ∂L/∂θ, θ ← θ − ηv) or Adam."""
 
+    name: str = "sgd"  # sgd | momentum | adam
+    momentum: Fraction | None = None  # momentum's μ (β)
+    letter: str = "mu"  # the key the spec used for it, 'mu' or 'beta': the sheets' symbol
+    beta1: Fraction | None = None
+    beta2: Fraction | None = None
+    epsilon: Fraction | None = None
+
+    def hyperparameters(self) -> dict[str, Fraction]:
+        """The optimiser's given numbers by node name (none for SGD)."""
+        if self.name == "momentum":
+            return {"momentum": self.momentum}
+        if self.name == "adam":
+            return {"beta1": self.beta1, "beta2": self.beta2, "epsilon": self.epsilon}
+        return {}
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        """What the optimiser carries from step to step, per parameter (0 at the start)."""
+        return {"momentum": ("velocity",), "adam": ("m", "v")}.get(self.name, ())
+
+
+@dataclass(frozen=True)
+class Training:
+    """A training run: ``epochs`` passes over the data in minibatches of ``batch_size``,
+    in the order written or in a seeded shuffled order; ``compare`` names activations to
+    run the same network with (on every hidden layer)."""
+
+    epochs: int
+    batch_size: int
+    shuffle_seed: int | None = None
+    compare: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A validated problem. ``parameters`` maps canonical entries ('W1[1,2]') to values.
+    (A ``graph:`` spec gives a symprop.circuit_spec.CircuitProblem instead.)"""
+
+    kind: ClassVar[str] = "layers"
     name: str
     layers: tuple[Layer, ...]
     parameters: dict[str, Fraction]
@@ -66,8 +122,12 @@ class Problem:
     significant: int | None = None  # sheets show significant figures instead of digits
     description: str = ""
     variants: dict = field(default_factory=dict, compare=False)
+    optimizer: Optimizer = Optimizer()
+    weight_decay: Fraction | None = None  # L2: (λ/2) Σ W² over the trained weights
+    training: Training | None = None  # epochs and minibatches (symprop.training)
     source: str = ""
     origin: Source | None = field(default=None, compare=False, repr=False)  # marks, for errors
+    nudges: tuple = ()  # symprop.circuit_spec.Nudge: a given or forward value changed by h
 
     @property
     def depth(self) -> int:
@@ -98,6 +158,23 @@ class Problem:
     def trained(self) -> list[str]:
         return [e for e in self.entries() if e not in self.frozen]
 
+    def decayed(self) -> list[str]:
+        """The weights whose squares the L2 term adds to the loss: the trained weights."""
+        return [] if not self.weight_decay else [e for e in self.trained()
+                                                 if e.startswith("W")]
+
+    def extra_givens(self) -> dict[str, Fraction]:
+        """Given values besides data, parameters and learning rate, by node name: the
+        optimiser's numbers, its state before step 1 (0), and the weight decay λ."""
+        values: dict[str, Fraction] = {}
+        if self.learning_rate is not None:
+            values.update(self.optimizer.hyperparameters())
+            for kind in self.optimizer.states:
+                values.update({f"step0.{kind}.{e}": Fraction(0) for e in self.trained()})
+        if self.weight_decay:
+            values["weight_decay"] = self.weight_decay
+        return values
+
     def textbook_name(self, entry: str) -> str | None:
         for alias, canonical in self.names.items():
             if canonical == entry:
@@ -116,14 +193,28 @@ class Problem:
                        data=tuple(data or self.data))
 
 
-def load(path, max_parameters: int | None = None) -> Problem:
-    """Read and validate a spec file (``max_parameters`` None: the default limit)."""
+def load(path, max_parameters: int | None = None):
+    """Read and validate a spec file (``max_parameters`` None: the default limit): a
+    Problem for ``layers:``, a CircuitProblem for ``graph:``."""
     return Reader(read_file(path), max_parameters).problem(Path(path).stem)
 
 
-def loads(text: str, name: str = "spec", max_parameters: int | None = None) -> Problem:
+def loads(text: str, name: str = "spec", max_parameters: int | None = None):
     """Read and validate spec text."""
     return Reader(read_text(text, name), max_parameters).problem(name)
+
+
+def estimated_quantities(layers, examples: int, steps: int, rate: bool, trained: int) -> int:
+    """About how many nodes the derivation graph has (derive.build's count within 10 %,
+    with every parameter trained), plus K²/2 per softmax pass of K outputs."""
+    units = sum(layer.units for layer in layers[1:])
+    outputs = layers[-1].units
+    softmax = outputs * outputs // 2 if layers[-1].activation == "softmax" else 0
+    per_example = 5 * units + 1 + softmax + (trained if examples > 1 else 0)
+    per_step = examples * per_example + (2 * trained if rate else trained)
+    after = examples * (2 * units + 1 + softmax) if rate else 0
+    givens = trained + examples * (layers[0].units + outputs) + 1
+    return givens + steps * per_step + after
 
 
 def suggest(word: str, choices) -> str:
@@ -182,9 +273,12 @@ class Reader:
                       "(figures), not both", "both")
         return self.integer(root["significant"], ("significant",), 1, 30)
 
-    def text(self, value, path: tuple) -> str:
+    def text(self, value, path: tuple, limit: int | None = None) -> str:
         if not isinstance(value, str) or isinstance(value, Number):
             self.fail(path, "text", self.show(value))
+        if limit is not None and len(value) > limit:
+            self.fail(path, f"text of at most {limit:,} characters",
+                      f"{len(value):,} characters")
         return value
 
     def choice(self, value, path: tuple, choices) -> str:
@@ -214,8 +308,14 @@ class Reader:
         return tuple(self.number(v, (*path, i)) for i, v in enumerate(value))
 
     # the document ------------------------------------------------------------------
-    def problem(self, default_name: str) -> Problem:
+    def problem(self, default_name: str):
         root = self.source.tree
+        if isinstance(root, dict) and "graph" in root:
+            if "layers" in root:
+                self.fail(("graph",), "either layers (a network) or graph (a computation "
+                          "graph)", "both")
+            from .circuit_spec import read
+            return read(self, default_name)
         self.mapping(root, (), TOP_KEYS, ("layers", "parameters", "data", "loss"))
         layers = self.layers(root["layers"])
         count = Problem("", layers, {}, (), "half_squared_error").entries()
@@ -223,6 +323,7 @@ class Reader:
             raise LimitError(f"{self.source.name}: the network has {len(count):,} "
                              f"parameters; the limit is {self.max_parameters:,} (solving takes "
                              "minutes beyond it); raise it with --max-parameters")
+        self.quantity_limit(root, layers, len(count))
         names = self.names(root.get("names"), layers)
         parameters = self.parameters(root["parameters"], layers, names)
         loss = self.choice(root["loss"], ("loss",), LOSSES)
@@ -235,6 +336,9 @@ class Reader:
         rate = None if rate is None else self.number(rate, ("learning_rate",))
         if rate is not None and rate <= 0:
             self.fail(("learning_rate",), "a positive number", str(root["learning_rate"]))
+        if "steps" in root and "epochs" in root:
+            self.fail(("steps",), "either steps (worked full-batch steps) or epochs (a "
+                      "training run), not both", "both")
         steps = self.integer(root.get("steps", Number("1")), ("steps",), 1, MAX_STEPS)
         if steps > 1 and rate is None:
             self.fail(("learning_rate",), f"a learning rate for {steps} steps", "nothing")
@@ -247,8 +351,9 @@ class Reader:
         if not isinstance(variants, dict):
             self.fail(("variants",), "a mapping", self.show(variants))
         problem = Problem(
-            name=self.text(root.get("name", default_name), ("name",)),
-            description=self.text(root.get("description", ""), ("description",)),
+            name=self.text(root.get("name", default_name), ("name",), MAX_TEXT["name"]),
+            description=self.text(root.get("description", ""), ("description",),
+                                  MAX_TEXT["description"]),
             layers=layers, parameters=parameters, data=data, loss=loss,
             reduction=self.choice(root.get("reduction", "mean"), ("reduction",), REDUCTIONS),
             learning_rate=rate, steps=steps, relu_derivative_at_zero=relu0, names=names,
@@ -256,7 +361,28 @@ class Reader:
             significant=self.significant(root),
             variants=variants, source=self.source.name, origin=self.source)
         frozen = self.frozen(root.get("frozen", []), problem)
-        return Problem(**{**problem.__dict__, "frozen": frozen})
+        from .circuit_spec import read_nudges
+        nudges = read_nudges(self, root.get("nudges"), nudge_targets(problem))
+        return Problem(**{**problem.__dict__, "frozen": frozen, "nudges": nudges,
+                          "optimizer": self.optimizer(root), "weight_decay":
+                          self.weight_decay(root), "training": self.training(root, problem)})
+
+    def quantity_limit(self, root: dict, layers, parameters: int) -> None:
+        """The graph's size, from the shapes alone (before any value is read)."""
+        data = root["data"]
+        examples = len(data) if isinstance(data, list) else 1
+        steps = root.get("steps", Number("1"))
+        steps = self.integer(steps, ("steps",), 1, MAX_STEPS)
+        quantities = estimated_quantities(layers, examples, steps,
+                                          root.get("learning_rate") is not None, parameters)
+        limit = QUANTITIES_PER_PARAMETER * self.max_parameters
+        if quantities > limit:
+            raise LimitError(
+                f"{self.source.name}: the problem has about {quantities:,} quantities "
+                f"({parameters:,} parameters, {examples:,} example{'s' * (examples != 1)}, "
+                f"{steps} step{'s' * (steps != 1)}); the "
+                f"limit is {limit:,} ({QUANTITIES_PER_PARAMETER} per allowed parameter, "
+                "about 2 ms each); raise it with --max-parameters")
 
     def layers(self, value) -> tuple[Layer, ...]:
         if not isinstance(value, list) or len(value) < 2:
@@ -307,6 +433,13 @@ class Reader:
                 else:
                     biases += 1
                     names[f"b{biases}"] = entry
+            for alias, entry in names.items():  # b2 = b1[2] would hide the canonical b2
+                own = probe.bias_entries(int(alias[1:])) if alias[0] == "b" and int(
+                    alias[1:]) < len(layers) else []
+                if own and own != [entry]:
+                    self.fail(("names",), "'sequential' only where b1, b2, … are the biases "
+                              "of layers 1, 2, … (one bias per layer); else a mapping",
+                              f"{alias} = {entry}, which would hide the canonical {alias}")
             return names
         self.mapping(value, ("names",))
         names = {}
@@ -315,6 +448,10 @@ class Reader:
             if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,15}", alias):
                 self.fail(path, "a name of letters, digits and _ (starting with a letter, "
                           "at most 16 characters)", repr(alias))
+            if _OWN_NAME.fullmatch(alias):
+                self.fail(path, "a textbook name that is not one of symprop's own names (x, "
+                          "y, lr, loss, yhat, grad, next, or z, a, dact, delta, W, b, ex, "
+                          "step with a number)", f"'{alias}'")
             target = self.text(target, path).replace(" ", "")
             target = self.entry_name(target, probe, path)
             if target in names.values():
@@ -429,3 +566,135 @@ class Reader:
                 self.fail(path, "a parameter such as W1, b2, W1[1,2] or a name from 'names'",
                           f"'{name}'" + suggest(name, [*problem.names, *entries]))
         return frozenset(frozen)
+
+    # training runs and optimisers (symprop.training) -------------------------------------
+    def optimizer(self, root: dict) -> Optimizer:
+        """``optimizer: adam`` or ``{name: adam, beta1: …, beta2: …, epsilon: …}``,
+        ``{name: momentum, beta: …}`` (or ``mu``), ``sgd``; the defaults are documented."""
+        value = root.get("optimizer", "sgd")
+        path = ("optimizer",)
+        if isinstance(value, str) and not isinstance(value, Number):
+            value = {"name": value}
+            name = self.choice(value["name"], path, OPTIMIZERS)
+        else:
+            self.mapping(value, path, ("name", "beta", "mu", "beta1", "beta2", "epsilon"),
+                         ("name",))
+            name = self.choice(value["name"], (*path, "name"), OPTIMIZERS)
+        allowed = {"sgd": (), "momentum": ("beta", "mu"),
+                   "adam": ("beta1", "beta2", "epsilon")}[name]
+        for key in value:
+            if key != "name" and key not in allowed:
+                self.fail((*path, key), f"a key of the {name} optimizer ("
+                          f"{', '.join(('name', *allowed))})", f"'{key}'")
+        if name != "sgd" and root.get("learning_rate") is None:
+            self.fail(("learning_rate",), f"a learning rate for the {name} optimizer",
+                      "nothing")
+        if name == "momentum":
+            if "beta" in value and "mu" in value:
+                self.fail((*path, "mu"), "either beta or mu (the same coefficient), not both",
+                          "both")
+            letter = "beta" if "beta" in value else "mu"
+            mu = self.coefficient(value, letter, MOMENTUM)
+            return Optimizer(name, momentum=mu, letter=letter)
+        if name == "adam":
+            epsilon = self.number(value["epsilon"], (*path, "epsilon")) \
+                if "epsilon" in value else ADAM["epsilon"]
+            if epsilon <= 0:
+                self.fail((*path, "epsilon"), "a positive number", str(value["epsilon"]))
+            return Optimizer(name, beta1=self.coefficient(value, "beta1", ADAM["beta1"]),
+                             beta2=self.coefficient(value, "beta2", ADAM["beta2"]),
+                             epsilon=epsilon)
+        return Optimizer()
+
+    def coefficient(self, value: dict, key: str, default: Fraction) -> Fraction:
+        """A decay coefficient β with 0 ≤ β < 1."""
+        if key not in value:
+            return default
+        number = self.number(value[key], ("optimizer", key))
+        if not 0 <= number < 1:
+            self.fail(("optimizer", key), "a number from 0 up to (not including) 1",
+                      str(value[key]))
+        return number
+
+    def weight_decay(self, root: dict) -> Fraction | None:
+        """λ of the L2 term (λ/2) Σ W²; 0 or absent: none."""
+        if "weight_decay" not in root:
+            return None
+        number = self.number(root["weight_decay"], ("weight_decay",))
+        if number < 0:
+            self.fail(("weight_decay",), "a number ≥ 0", str(root["weight_decay"]))
+        return number or None
+
+    def training(self, root: dict, problem: Problem) -> Training | None:
+        """``epochs``, ``batch_size``, ``shuffle: {seed: S}`` and ``compare``."""
+        if "epochs" not in root:
+            for key in ("batch_size", "shuffle", "compare"):
+                if key in root:
+                    self.fail((key,), f"epochs (a training run) with {key}", "no epochs")
+            return None
+        if problem.learning_rate is None:
+            self.fail(("learning_rate",), "a learning rate for a training run", "nothing")
+        epochs = self.integer(root["epochs"], ("epochs",), 1, MAX_TRAINING_STEPS)
+        count = len(problem.data)
+        size = self.integer(root["batch_size"], ("batch_size",), 1, 1000) \
+            if "batch_size" in root else count
+        if size > count:
+            self.fail(("batch_size",), f"at most the number of examples ({count})", str(size))
+        steps = epochs * -(-count // size)
+        if steps > MAX_TRAINING_STEPS:
+            self.fail(("epochs",), f"at most {MAX_TRAINING_STEPS:,} steps in all (epochs × "
+                      f"{-(-count // size)} minibatches per epoch)", f"{steps:,} steps")
+        return Training(epochs, size, self.shuffle(root.get("shuffle", False)),
+                        self.compare(root.get("compare"), problem))
+
+    def shuffle(self, value) -> int | None:
+        if value is False:
+            return None
+        if not isinstance(value, dict):
+            self.fail(("shuffle",), "{seed: S} (a seeded order) or false (the order written)",
+                      self.show(value))
+        self.mapping(value, ("shuffle",), ("seed",), ("seed",))
+        return self.integer(value["seed"], ("shuffle", "seed"), 0, 2**63 - 1)
+
+    def compare(self, value, problem: Problem) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        self.mapping(value, ("compare",), ("activation",), ("activation",))
+        names = value["activation"]
+        path = ("compare", "activation")
+        if not isinstance(names, list) or not names:
+            self.fail(path, "a list of activations for the hidden layers", self.show(names))
+        if problem.depth < 2:
+            self.fail(path, "a network with hidden layers to compare activations on",
+                      "no hidden layer")
+        hidden = tuple(a for a in ACTIVATIONS if a != "softmax")
+        chosen = tuple(self.choice(name, (*path, k), hidden) for k, name in enumerate(names))
+        if len(set(chosen)) != len(chosen):
+            self.fail(path, "each activation once", ", ".join(chosen))
+        return chosen
+
+
+def nudge_targets(problem: Problem) -> dict[str, str]:
+    """What a nudge of a layered spec may name, and the canonical name of each: a given
+    (an entry, a textbook name, x[i], y[k]) or a forward quantity (z1[1], a1[2], yhat[1],
+    a<L>[k]) of step 1, with ex<n>. for an example of a batch."""
+    out = {entry: entry for entry in problem.entries()}
+    out.update(problem.names)
+    batch = len(problem.data) > 1
+    depth = problem.depth
+    for n in range(1, len(problem.data) + 1):
+        prefix = f"ex{n}." if batch else ""
+        for kind, units in (("x", problem.layers[0].units), ("y", problem.layers[-1].units)):
+            out.update({f"{prefix}{kind}[{i}]": f"{prefix}{kind}[{i}]"
+                        for i in range(1, units + 1)})
+        for l in range(1, depth + 1):
+            for i in range(1, problem.layers[l].units + 1):
+                a = f"yhat[{i}]" if l == depth else f"a{l}[{i}]"
+                out[f"{prefix}z{l}[{i}]"] = f"{prefix}z{l}[{i}]"
+                out[f"{prefix}a{l}[{i}]"] = out[f"{prefix}{a}"] = f"{prefix}{a}"
+    for name in list(out):  # a one-entry family without its index: z1, yhat, b2
+        short = re.sub(r"\[1(,1)?\]$", "", name)
+        if short != name and f"{short}[2]" not in out and f"{short}[1,2]" not in out and \
+                f"{short}[2,1]" not in out:
+            out.setdefault(short, out[name])
+    return out

@@ -45,6 +45,15 @@ learning_rate: 0.5
 steps: 2
 """
 
+# a ReLU unit exactly at its kink (z⁽¹⁾ = 1·1 − 1 = 0), with the convention ReLU'(0) = 0
+RELU_AT_ZERO = """
+layers: [{units: 1}, {units: 1, activation: relu}, {units: 1, activation: identity}]
+parameters: {W1: [[1]], b1: [-1], W2: [[2]], b2: [0.5]}
+data: [{x: [1], y: [2]}]
+loss: half_squared_error
+relu_derivative_at_zero: 0
+"""
+
 
 @pytest.fixture(scope="session")
 def examples() -> Path:

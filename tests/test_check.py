@@ -90,11 +90,19 @@ def test_seed_004_product_note_gives_both_figures():
 
 
 def test_seed_004_z2_after_the_step_inherits_the_product_slip():
-    # 0.7348·0.6496 − 0.4731·0.4966 + 0.1038 = 0.34618462; exact 0.34613…
+    # the seed builds z2 from its own written products: 0.4774 − 0.2349 + 0.1038 = 0.3463
+    # (0.4774 is itself the slip: 0.7348·0.6496 = 0.47733); exact 0.34613…
+    assert Decimal("0.4774") - Decimal("0.2349") + Decimal("0.1038") == Decimal("0.3463")
+    v = by_name(seed_report())["next.z2[1]"]
+    assert (v.verdict, v.expected, v.recomputed) == ("rounding", "0.3461", "0.34630")
+    # without the written products, from 0.7348, 0.6496, −0.4731, 0.4966 and 0.1038:
+    # 0.34618462, still within rounding of 0.3463, with both figures in a note
     assert Decimal("0.7348") * Decimal("0.6496") - Decimal("0.4731") * Decimal("0.4966") \
         + Decimal("0.1038") == Decimal("0.34618462")
-    v = by_name(seed_report())["next.z2[1]"]
-    assert (v.verdict, v.expected, v.recomputed) == ("rounding", "0.3461", "0.34618")
+    sheet = [c for c in read_answers(SEED_ANSWERS) if "*" not in c.name]
+    v = by_name(checker().check(sheet))["next.z2[1]"]
+    assert (v.verdict, v.recomputed) == ("rounding", "0.34618")
+    assert {"code": "inputs_differ"} in v.notes
 
 
 def test_seed_004_exponential_is_correct():
@@ -227,10 +235,16 @@ def test_cli_pdf_marked_sheet(tmp_path):
                  "--output", tmp_path)
     assert result.exit_code == 0, result.output
     pdf = tmp_path / "textbook-2-2-1" / "check-seed-004.pdf"
-    assert pdf.read_bytes().startswith(b"%PDF")
-    assert run(SPEC, SEED_ANSWERS, "--format", "pdf", "--output", tmp_path).exit_code == 2
-    assert run(SPEC, SEED_ANSWERS, "--format", "pdf", "--output", tmp_path,
-               "--force").exit_code == 0
+    first = pdf.read_bytes()
+    assert first.startswith(b"%PDF") and b"/CreationDate" not in first
+    pdf.write_bytes(first + b"% annotated by hand\n")  # no longer symprop's file
+    refused = run(SPEC, SEED_ANSWERS, "--claim", "lr=0.05", "--format", "pdf",
+                  "--output", tmp_path)
+    assert refused.exit_code == 2 and "--force" in refused.output
+    assert pdf.read_bytes() == first + b"% annotated by hand\n"
+    assert run(SPEC, SEED_ANSWERS, "--claim", "lr=0.05", "--format", "pdf",
+               "--output", tmp_path, "--force").exit_code == 0
+    assert pdf.read_bytes() == first  # the same input, the same bytes
 
 
 def test_a_step_that_only_copies_because_of_a_wrong_1_is_flagged():

@@ -143,13 +143,7 @@ def test_a_mistake_is_named_from_the_chain_when_the_step_is_not_written():
     assert delta.mistakes[0]["code"] == "slope_from_z"
 
 
-RELU_AT_ZERO = """
-layers: [{units: 1}, {units: 1, activation: relu}, {units: 1, activation: identity}]
-parameters: {W1: [[1]], b1: [-1], W2: [[2]], b2: [0.5]}
-data: [{x: [1], y: [2]}]
-loss: half_squared_error
-relu_derivative_at_zero: 0
-"""
+RELU_AT_ZERO = __import__("conftest").RELU_AT_ZERO
 
 
 def test_relu_zero_convention():

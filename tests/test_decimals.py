@@ -56,3 +56,43 @@ def test_reading_and_writing_decimals():
     assert decimals_in("0.60") == 2 and decimals_in("1.2e-3") == 4 and decimals_in("6") == 0
     assert decimal_text(Fraction(1, 100)) == "0.01"
     assert significant_text(Fraction(1, 3), 5) == "0.33333"
+
+
+def test_values_beyond_2_to_the_65536_are_handled_from_their_exponent():
+    import mpmath
+    import pytest
+
+    from symprop.decimals import (
+        fixed_text,
+        leading_place,
+        less,
+        ratio,
+        scientific_parts,
+    )
+
+    with mpmath.workdps(50):
+        tiny = -mpmath.exp(-mpmath.mpf(10) ** 10)  # −10^(−4,342,944,819.03…)
+        huge = mpmath.exp(mpmath.mpf(10) ** 6)  # 3.0332·10^434,294
+        # independent: log₁₀ by hand, 10¹⁰·log₁₀(e) and 10⁶·log₁₀(e)
+        tiny_log = -mpmath.mpf(10) ** 10 * mpmath.log10(mpmath.e)
+        huge_log = mpmath.mpf(10) ** 6 * mpmath.log10(mpmath.e)
+    with pytest.raises(OverflowError):
+        ratio(tiny)
+    assert leading_place(tiny) == int(mpmath.floor(tiny_log)) == -4342944820
+    assert leading_place(huge) == int(mpmath.floor(huge_log)) == 434294
+    with mpmath.workdps(50):
+        mantissa = mpmath.mpf(10) ** (huge_log - mpmath.floor(huge_log))
+    assert scientific_parts(huge, 5) == (mpmath.nstr(mantissa, 5, strip_zeros=False), 434294)
+    assert scientific_parts(tiny, 2)[1] == -4342944820
+    assert scientific_parts(tiny, 2)[0].startswith("-")
+    assert fixed_text(tiny, 4) == "0.0000"  # never −0.0000, and no 1.4·10¹⁰-bit integer
+    assert less(tiny, Fraction(0)) and less(Fraction(1), huge) and not less(huge, tiny)
+
+
+def test_leading_place_at_powers_of_ten():
+    from symprop.decimals import leading_place
+
+    for k in range(-40, 41):
+        assert leading_place(Fraction(10) ** k) == k
+        assert leading_place(Fraction(10) ** k * Fraction(999, 1000)) == k - 1
+        assert leading_place(-Fraction(10) ** k * Fraction(1001, 1000)) == k

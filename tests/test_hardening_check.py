@@ -67,3 +67,67 @@ def _checker():
     if not _cache:
         _cache.append(Checker(load(SPEC)))
     return _cache[0]
+
+
+# issue 14: every intermediate is bounded before it is computed --------------------------------
+def _claim(option: str):
+    from symprop.check.claims import from_option
+    (verdict,) = _checker().check([from_option(option)]).verdicts
+    return verdict
+
+
+def test_a_tower_of_integer_powers_is_refused_before_it_is_computed():
+    # 9^(12⁷) would need 114 million bits: refused by the size bound, not computed
+    v = _claim("(((((((9^12)^12)^12)^12)^12)^12)^12)=1")
+    assert (v.verdict, v.notes) == ("unknown", [{"code": "too_large"}])
+    v = _claim("(((((z1[1]^12)^12)^12)^12)^12)=1")  # 0.6^(12^5): exact rational, too large
+    assert (v.verdict, v.notes) == ("unknown", [{"code": "too_large"}])
+    assert _claim("(z1[1]^12)^12=0").verdict == "correct"  # 0.6^144 is small enough
+
+
+def test_an_exponential_beyond_any_hand_calculation_is_a_verdict_not_an_overflow():
+    for option in ("exp(1e400)=1", "exp(exp(exp(9)))=1"):
+        v = _claim(option)
+        assert (v.verdict, v.notes) == ("unknown", [{"code": "too_large"}]), option
+    assert _claim("exp(-1e400)=0").verdict == "correct"  # e^(−10⁴⁰⁰) rounds to 0
+
+
+def test_a_claimed_number_beyond_float_range_is_judged_wrong():
+    v = _claim("loss=1e400")
+    assert (v.verdict, v.expected) == ("wrong", "0")
+
+
+def test_huge_claims_on_the_command_line_exit_0_without_a_traceback():
+    runner = CliRunner()
+    for option in ("(((((((9^12)^12)^12)^12)^12)^12)^12)=1", "exp(1e400)=1",
+                   "exp(exp(exp(9)))=1", "loss=1e400", "loss=-1e400"):
+        result = runner.invoke(main, ["check", str(SPEC), "--claim", option])
+        assert result.exit_code == 0, (option, result.output)
+        assert "Traceback" not in result.output and "internal error" not in result.output
+    result = runner.invoke(main, ["check", str(SPEC), "--formula", "loss = exp(1e400)"])
+    assert result.exit_code == 0 and "too large" in result.output
+    result = runner.invoke(main, ["check", str(SPEC), "--formula", "loss"])
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+
+
+def test_no_formula_is_executed(tmp_path, monkeypatch):
+    from symprop.check.claims import RawClaim
+    monkeypatch.chdir(tmp_path)
+    claims = [RawClaim("delta1[1]", payload, kind="formula") for payload in PAYLOADS]
+    claims += [RawClaim(payload, "1", kind="formula") for payload in PAYLOADS]
+    report = _checker().check(claims)
+    assert {v.verdict for v in report.verdicts} == {"unknown"}
+    assert not (tmp_path / "PWNED").exists()
+
+
+@settings(max_examples=int(os.environ.get("SYMPROP_FUZZ_EXAMPLES", "150")), deadline=None,
+          derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["delta1[1]", "loss", "grad.W1[1,2]", "yhat", "x[1]", "nope"]),
+       st.one_of(st.text(max_size=30),
+                 st.lists(st.sampled_from(["a1[1]", "(", ")", "*", "-", "^", "12", "exp(",
+                                           "delta2[1]", "/", "0", "x[2]", "+", "1e400"]),
+                          max_size=12).map("".join)))
+def test_fuzzed_formulas_get_a_verdict(name, text):
+    from symprop.check.claims import RawClaim
+    (v,) = _checker().check([RawClaim(name, text, kind="formula")]).verdicts
+    assert v.verdict in ("equivalent", "equal_here", "different", "unknown")

@@ -184,7 +184,7 @@ def test_user_templates_folder_comes_first(tmp_path):
     assert tex == "MY LOOK Textbook 2-2-1 sigmoid network\n"
 
 
-def test_cli_writes_and_refuses_to_overwrite(tmp_path):
+def test_cli_rewrites_its_own_sheet_and_refuses_an_edited_one(tmp_path):
     runner = CliRunner()
     out = tmp_path / "out" / SEED_004.stem
     args = ["solve", str(SEED_004), "--format", "tex", "--output", str(tmp_path / "out"),
@@ -193,11 +193,17 @@ def test_cli_writes_and_refuses_to_overwrite(tmp_path):
     assert result.exit_code == 0, result.output
     assert (out / "solution.tex").exists() and str(out / "solution.tex") in result.output
     assert runner.invoke(main, args).exit_code == 0  # same content: fine
-    result = runner.invoke(main, [*args, "--rounding", "carry"])
-    assert result.exit_code == 2 and "--force" in result.output
-    result = runner.invoke(main, [*args, "--rounding", "carry", "--force"])
+    result = runner.invoke(main, [*args, "--rounding", "carry"])  # its own, unchanged file
+    assert result.exit_code == 0 and "0.7348" in (out / "solution.tex").read_text()
+    edited = (out / "solution.tex").read_text() + "% my note\n"
+    (out / "solution.tex").write_text(edited)
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert "solution.tex" in result.output and "--force" in result.output
+    assert (out / "solution.tex").read_text() == edited
+    result = runner.invoke(main, [*args, "--force"])
     assert result.exit_code == 0
-    assert "0.7348" in (out / "solution.tex").read_text()
+    assert "0.7347" in (out / "solution.tex").read_text()
 
 
 def test_chromium_renders_the_page(tmp_path):

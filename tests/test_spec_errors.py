@@ -8,6 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from symprop.cli import main
+from symprop.errors import SpecError
+from symprop.spec import load, loads
 
 GOOD = """\
 layers: [{units: 2}, {units: 2, activation: sigmoid}, {units: 1, activation: sigmoid}]
@@ -127,3 +129,65 @@ def test_every_command_takes_the_parameter_limit(command, tmp_path):
     assert "9 parameters" in refused.output and "--max-parameters" in refused.output
     accepted = CliRunner().invoke(main, [*base, "--max-parameters", "9"])
     assert accepted.exit_code == 0, accepted.output
+
+
+# issue 14: every message is one line; textbook names and free text have limits ------------
+def test_control_characters_in_a_value_stay_on_one_line(tmp_path):
+    result = run(GOOD.replace("b2: [0.05]", 'b2: [!!float "x\\nFAKE: line"]'), tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "got x\\nFAKE: line" in result.stderr
+
+
+@pytest.mark.parametrize("command", [
+    ["check", "SPEC", "--claim", "a1[1]=0.5\nFAKE: line"],
+    ["solve", "no\nsuch\u2028file.yaml"],
+    ["solve", "SPEC", "--format", "x\ny"],
+])
+def test_user_text_in_any_message_stays_on_one_line(command):
+    spec = str(Path(__file__).resolve().parent.parent / "examples" / "textbook-2-2-1.yaml")
+    result = CliRunner().invoke(main, [spec if part == "SPEC" else part for part in command])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "\u2028" not in result.output
+    assert "\\n" in result.output
+
+
+def test_a_variants_rule_name_with_a_newline_stays_on_one_line():
+    from symprop.variants import Plan
+
+    text = GOOD + 'variants:\n  vary: {"W1\\nFAKE": {values: [1, 2]}}\n'
+    with pytest.raises(SpecError) as caught:
+        Plan(loads(text, "spec.yaml"))
+    assert "\n" not in str(caught.value) and "W1\\nFAKE" in str(caught.value)
+
+
+@pytest.mark.parametrize("alias", ["yhat", "a2", "lr", "loss", "x", "y", "grad", "next",
+                                   "W1", "b2", "z1", "delta2", "dact1", "ex1", "step2"])
+def test_a_textbook_name_may_not_hide_one_of_symprops_names(alias):
+    with pytest.raises(SpecError) as caught:
+        loads(GOOD + f'names: {{{alias}: "b2"}}\n', "spec.yaml")
+    assert caught.value.field == f"names.{alias}" and f"got '{alias}'" in str(caught.value)
+
+
+def test_textbook_names_that_hide_nothing_are_read():
+    names = {"w": "W1[1,1]", "w5": "W2[1,1]", "bias": "b2", "y_hat": "W1[2,2]",
+             "x1": "W1[1,2]", "lr2": "b1[1]"}
+    text = GOOD + "names: {" + ", ".join(f'{k}: "{v}"' for k, v in names.items()) + "}\n"
+    assert loads(text).names == {**names, "bias": "b2[1]"}
+
+
+def test_sequential_names_must_match_the_layers_biases(examples):
+    with pytest.raises(SpecError) as caught:  # a 2-2-1 network: b2 would name b1[2]
+        loads(GOOD + "names: sequential\n", "spec.yaml")
+    assert caught.value.field == "names" and "hide the canonical b1" in str(caught.value)
+    assert load(examples / "mazur-2-2-2.yaml").names["b2"] == "b2[1]"  # shared biases
+    assert load(examples / "seed-000-relu-chain.yaml").names["b2"] == "b2[1]"
+
+
+@pytest.mark.parametrize("field, limit", [("name", 200), ("description", 20_000)])
+def test_free_text_has_a_length_limit_that_names_the_field(field, limit):
+    assert getattr(loads(GOOD + f"{field}: {'x' * limit}\n"), field) == "x" * limit
+    with pytest.raises(SpecError) as caught:  # 900 KB once made pdflatex fail silently
+        loads(GOOD + f"{field}: {'x' * (limit + 1)}\n", "spec.yaml")
+    assert caught.value.field == field
+    assert f"text of at most {limit:,} characters, got {limit + 1:,} characters" in str(
+        caught.value)

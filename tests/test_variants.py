@@ -32,7 +32,7 @@ parameters: {w1: 2, b1: 0, w2: 3, b2: 1}
 data: [{x: 1, y: 5}]
 loss: half_squared_error
 """
-FIELD = re.compile(r"\{(\d+):NUMERICAL:=([^:{}]+):([^#}]+)#((?:\\.|[^\\}])*)\}")
+FIELD = re.compile(r"\{(\d+):NUMERICAL:=([^:{}]+):([^#}]+)#((?:\\.|[^\\}~])*)[^}]*\}")
 
 
 def chain(variants: str = "") -> str:
@@ -222,14 +222,29 @@ def test_exponentials_table_matches_math_exp():
     assert len(table) <= len(names)
 
 
+SEED_004 = (EXAMPLES / "textbook-2-2-1.yaml").read_text() + \
+    "variants: {vary: {b2: {values: [0.05]}}, allow_zero_gradient: true, ask: ASK}\n"
+
+
 def test_the_seed_004_network_quotes_its_exponential():
-    text = (EXAMPLES / "textbook-2-2-1.yaml").read_text() + \
-        "variants: {vary: {b2: {values: [0.05]}}, allow_zero_gradient: true}\n"
-    plan = Plan(loads(text))
+    plan = Plan(loads(SEED_004.replace("ASK", "[loss, gradients]")))
     views = Views(plan)
     variant = plan.generate(1, 0)[0][0]
     table = views.context(variant, key_of(plan, variant))["exponentials"]
     assert {"argument": "-0.6", "value": "0.5488"} in table  # as seed 004 quotes it
+
+
+def test_a_table_that_would_show_an_answer_is_a_leak():
+    # seed 004 by hand: x = (1, 0) and z⁽¹⁾₂ = 0, so after the step z⁽¹⁾₂ = −η(∂L/∂W⁽¹⁾₂₁ +
+    # ∂L/∂b⁽¹⁾₂) = −2η δ⁽¹⁾₂ = −δ⁽¹⁾₂ (η = ½), and σ needs e^{−z}: the table would print
+    # e^{0.0135}, and ∂L/∂W⁽¹⁾₂₁ = δ⁽¹⁾₂ · 1 = 0.013452… is asked
+    plan = Plan(loads(SEED_004.replace("ASK", "[gradients, next.loss]")), max_tries=5)
+    with pytest.raises(LimitError, match="'leak'.*grad.W1\\[2,1\\].*variants.exponentials"):
+        plan.generate(1, 0)
+    calculator = SEED_004.replace("ASK", "[gradients, next.loss], exponentials: calculator")
+    plan = Plan(loads(calculator))
+    variant = plan.generate(1, 0)[0][0]
+    assert plan.exponential_table(variant.values) == []
 
 
 # the files ---------------------------------------------------------------------------------
@@ -252,7 +267,7 @@ def test_same_seed_same_bytes_and_the_layout(tmp_path):
     assert folder_bytes(a) == folder_bytes(b)
     for label in ("001", "070"):
         assert {p.name for p in (a / label).iterdir()} == {"question.tex", "solution.tex",
-                                                           "key.json"}
+                                                           "key.json", "spec.yaml"}
     manifest = json.loads((a / "manifest.json").read_text())
     assert manifest["seed"] == 7 and manifest["count"] == 70
     assert [v["spawn_key"] for v in manifest["variants"]] == [[k] for k in range(70)]
@@ -260,7 +275,8 @@ def test_same_seed_same_bytes_and_the_layout(tmp_path):
     assert "timestamp" not in json.dumps(manifest)
     assert not (a / ".symprop-run").exists()
     rows = (a / "key.csv").read_text().splitlines()
-    assert len(rows) == 71 and rows[0].startswith("variant,spawn_key,draw,loss,delta2[1]")
+    assert len(rows) == 71 and rows[0].startswith("variant,spawn_key,draw,x[1],x[2],y[1],")
+    assert ",loss,loss low,loss high,delta2[1],delta2[1] low," in rows[0]
 
 
 def test_a_different_run_is_refused_unless_forced(tmp_path):
@@ -276,6 +292,14 @@ def test_a_different_run_is_refused_unless_forced(tmp_path):
     folder = tmp_path / "exam-relu-nice" / "variants"
     assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["001", "002", "003"]
     assert json.loads((folder / "manifest.json").read_text())["seed"] == 2
+
+
+def test_an_error_in_a_forked_worker_is_the_same_line_as_without_workers(tmp_path):
+    args = [EXAMPLES / "exam-relu-nice.yaml", "-n", 100, "--seed", 1, "--max-tries", 1]
+    one = run_cli(*args, "--jobs", 1, "--output", tmp_path / "one")
+    two = run_cli(*args, "--jobs", 2, "--output", tmp_path / "two")
+    assert one.exit_code == two.exit_code == 2 and one.output.count("\n") == 1
+    assert one.output == two.output and "--max-tries" in one.output
 
 
 def test_an_interrupted_run_leaves_no_manifest(tmp_path, monkeypatch):
@@ -389,6 +413,7 @@ def test_pdfs_build(tmp_path, spec):
     folder = tmp_path / path.stem / "variants"
     for name in ("questions.pdf", "solutions.pdf"):
         assert (folder / name).read_bytes().startswith(b"%PDF")
+        assert b"/CreationDate" not in (folder / name).read_bytes()  # reproducible
     assert "questions.pdf" in json.loads((folder / "manifest.json").read_text())["files"]
 
 
@@ -437,7 +462,10 @@ def test_a_rational_loss_before_and_an_irrational_one_after(tmp_path):
     make(spec, 2, 1, output=tmp_path, jobs=1)
     key = json.loads((tmp_path / "exact-loss" / "variants" / "001" / "key.json").read_text())
     assert key["answers"][0] == {"name": "loss", "symbol": r"\mathcal{L}", "value": "0.1250",
-                                 "tolerance": "0.0005", "exact": "1/8", "float": 0.125}
+                                 "tolerance": "0.0005", "exact": "1/8", "float": 0.125,
+                                 "carried": "0.1250", "accepted": ["0.1250", "0.1250"],
+                                 "range": ["0.1245", "0.1255"],
+                                 "answers": [{"value": "0.1250", "tolerance": "0.0005"}]}
 
 
 @pytest.mark.tex

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 from symprop.activations import ACTIVATIONS
 from symprop.check import Checker
+from symprop.check.checker import MISTAKES
 from symprop.check.claims import RawClaim
-from symprop.check.mistakes import CODES
-from symprop.check.report import VERDICTS
+from symprop.check.report import FORMULA_VERDICTS, VERDICTS
 from symprop.cli import main
 from symprop.errors import RenderError, SpecError
 from symprop.losses import LOSSES
@@ -62,8 +62,9 @@ def test_every_record_and_code_has_its_words():
     words = environment().get_template("words.j2").module
     assert set(words.activation) == set(ACTIVATIONS)
     assert set(words.loss) == set(LOSSES)
-    assert set(words.mistake) == set(CODES)
+    assert set(words.mistake) == {m.code for m in MISTAKES}
     assert set(words.verdict) == set(VERDICTS)
+    assert set(words.formula_verdict) == set(FORMULA_VERDICTS)
 
 
 def test_the_variants_block_errors_name_line_and_column():

@@ -10,16 +10,23 @@ from .report import Report
 
 
 def check_files(spec_path, answers_path=None, options: list[str] = (),
-                max_parameters: int | None = None) -> Report:
-    """Read a spec, an answers file and ``--claim`` options; check them together.
-    ``max_parameters``: the limit for ``spec.load`` (None: its default)."""
+                max_parameters: int | None = None, formulas: list[str] = ()) -> Report:
+    """Read a spec, an answers file, ``--claim`` and ``--formula`` options; check them
+    together. ``max_parameters``: the limit for ``spec.load`` (None: its default)."""
     from ..spec import load
 
     problem = load(spec_path, max_parameters)
     raw = claim_text.read_answers(answers_path) if answers_path else []
     raw += [claim_text.from_option(option) for option in options]
+    raw += [claim_text.from_formula_option(option) for option in formulas]
     if not raw:
-        raise SpecError("answers", "an answers file or at least one --claim", "neither")
+        raise SpecError("answers", "an answers file, a --claim or a --formula", "none")
+    if problem.training is not None:  # step 1 is the sheet; run names need the run
+        from ..training.solution import TrainingSolution, needs_run
+        if needs_run([claim.name for claim in raw]):
+            run = TrainingSolution(problem, verify=False)
+            return Checker(problem, run.first, run.named_values()).check(
+                raw, str(answers_path or ""))
     return Checker(problem).check(raw, str(answers_path or ""))
 
 
@@ -27,19 +34,19 @@ def table(report: Report) -> str:
     from ..render import render
 
     data = report.to_dict()
-    width = max([len(c["name"]) for c in data["claims"]] + [8])
+    width = min(max([len(c["name"]) for c in data["claims"]] + [8]), 40)
     return render("check.txt.j2", {**data, "width": width})
 
 
 def marked_sheet(report: Report, destination, force: bool = False):
-    """The marked PDF sheet, from the same verdict data as the JSON."""
+    """The marked PDF sheet, from the same verdict data as the JSON. An existing file is
+    replaced by the rules of symprop.output (``force`` for one symprop did not write)."""
     from pathlib import Path
 
-    from ..errors import OutputError
+    from ..output import write_files
     from ..render import render
-    from ..tex import build_pdf
+    from ..tex import pdf_bytes
 
     destination = Path(destination)
-    if destination.exists() and not force:
-        raise OutputError(f"{destination}: exists already (use --force to replace it)")
-    return build_pdf(render("check.tex.j2", report.to_dict()), destination)
+    pdf = pdf_bytes(render("check.tex.j2", report.to_dict()))
+    return write_files(destination.parent, [(destination, pdf)], force)[0]

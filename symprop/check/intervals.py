@@ -10,6 +10,8 @@ import functools
 import math
 from fractions import Fraction
 
+from .. import gates
+
 _INF = math.inf
 BOXES = 4000  # branch-and-bound budget per question; beyond it, the benefit of the doubt
 
@@ -114,6 +116,14 @@ def _monotone(function):
     return apply
 
 
+def _iv_sqrt(a):
+    """√x over [lo, hi]: monotone on x ≥ 0; the part below 0 has no real root."""
+    if a[1] < 0:
+        return (-_INF, _INF)
+    low = 0.0 if a[0] <= 0 else _down(_down(math.sqrt(a[0])))
+    return (low, _up(_up(math.sqrt(a[1]))) if a[1] != _INF else _INF)
+
+
 def _iv_log(a):
     if a[1] <= 0:
         return (-_INF, _INF)
@@ -153,8 +163,9 @@ def _iv_leaky_step(z, alpha, c):
 INTERVAL_KIT = {
     "Q": _iv_q, "add": _iv_add, "mul": _iv_mul, "pw": _iv_pow,
     "exp": _monotone(math.exp), "log": _iv_log, "tanh": _monotone(math.tanh),
-    "relu": _iv_relu, "relu_step": _iv_relu_step,
+    "sqrt": _iv_sqrt, "relu": _iv_relu, "relu_step": _iv_relu_step,
     "leaky_relu": _iv_leaky, "leaky_relu_step": _iv_leaky_step,
+    **gates.interval_kit(),  # computation graphs: σ, max, min, |u|, non-whole powers
 }
 
 
@@ -213,3 +224,48 @@ def reachable(function, box: tuple, target: tuple[float, float], slopes=None) ->
         stack.append(current[:k] + ((current[k][0], split),) + current[k + 1:])
         stack.append(current[:k] + ((split, current[k][1]),) + current[k + 1:])
     return False
+
+
+def span(function, box: tuple, slopes=None, slack: float = 0.0,
+         budget: int = 64) -> tuple[float, float]:
+    """An enclosure of {f(x) : x in box}, from the interval slopes over the box: in each
+    variable whose slope has one sign, f's extreme lies at that end of its interval (the
+    corners, as ``reachable`` decides); a variable whose slope straddles 0 stays at its
+    midpoint m, and the mean value theorem adds |x − m| · max|slope| at most. Where that
+    addition exceeds ``slack``, the box is halved along the variable that adds the most
+    and both halves are enclosed again. Past ``budget`` parts, the enclosure is taken as
+    it stands (still an enclosure, only wider). Without slopes: interval arithmetic."""
+    if slopes is None:
+        return function(*box)
+    low, high = _INF, -_INF
+    stack = [box]
+    while stack:
+        current = stack.pop()
+        signs = [slope(*current) for slope in slopes]
+        lows, highs, extra, worst, worst_at = [], [], 0.0, 0.0, None
+        for k, ((a, b), s) in enumerate(zip(current, signs, strict=True)):
+            if a == b or s[0] >= 0:
+                lows.append((a, a))
+                highs.append((b, b))
+            elif s[1] <= 0:
+                lows.append((b, b))
+                highs.append((a, a))
+            else:  # f may turn inside: take the midpoint, and bound the rest
+                m = (a + b) / 2
+                lows.append((m, m))
+                highs.append((m, m))
+                reach = _up(_up(max(m - a, b - m)) * max(-s[0], s[1]))
+                extra = _up(extra + reach)
+                if reach > worst:
+                    worst, worst_at = reach, k
+        budget -= 1
+        if extra > slack and budget > 0 and math.isfinite(extra):
+            a, b = current[worst_at]
+            split = (a + b) / 2
+            if a < split < b:
+                stack.append(current[:worst_at] + ((a, split),) + current[worst_at + 1:])
+                stack.append(current[:worst_at] + ((split, b),) + current[worst_at + 1:])
+                continue
+        low = min(low, _down(function(*lows)[0] - extra))
+        high = max(high, _up(function(*highs)[1] + extra))
+    return low, high

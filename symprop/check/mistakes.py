@@ -6,6 +6,9 @@ A record holds a code (templates phrase it), a one-line statement of its maths, 
 cannot happen at that node. The checker evaluates a rewrite twice: at the person's own
 inputs (the step went wrong here) and inside a whole graph where every node of one stage
 is rewritten and the error flows downstream (the person never wrote the step down).
+
+A record marked ``convention`` is not a slip but another textbook's convention (ReLU'(0)
+taken as 1 rather than 0): where it reproduces a figure, it is the first explanation given.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ class Mistake:
     code: str
     description: str  # the maths of the mistake, one line
     rewrite: Callable[[Graph, Node], Expr | None]
+    scope: str = "layers"  # the graphs it is tried on: layers, circuit (graph: specs), both
+    convention: bool = False  # another convention rather than a slip: named first
 
 
 # helpers -------------------------------------------------------------------------------
@@ -188,9 +193,93 @@ LIBRARY = (
     Mistake("slope_omitted", "δ = ∂L/∂a without the factor f'(z)", _slope_omitted),
     Mistake("updated_weights", "∂L/∂a⁽ˡ⁾ = (W⁽ˡ⁺¹⁾ after the step)ᵀ δ⁽ˡ⁺¹⁾", _updated_weights),
     Mistake("index_transposed", "W[i,j] read as W[j,i]", _index_transposed),
-    Mistake("gradient_added", "θ + η ∂L/∂θ for θ − η ∂L/∂θ", _update("add")),
-    Mistake("lr_omitted", "θ − ∂L/∂θ for θ − η ∂L/∂θ", _update("lr")),
+    Mistake("gradient_added", "θ + η ∂L/∂θ for θ − η ∂L/∂θ", _update("add"), "both"),
+    Mistake("lr_omitted", "θ − ∂L/∂θ for θ − η ∂L/∂θ", _update("lr"), "both"),
     Mistake("bias_omitted", "z = W a without + b", _bias_omitted),
-    Mistake("relu_zero", "relu'(0) = 1 − c for the convention c", _relu_zero),
+    Mistake("relu_zero", "relu'(0) = 1 − c for the convention c", _relu_zero, convention=True),
+)
+
+
+# computation graphs (graph: specs, symprop.circuit) ----------------------------------------
+def _circuit_local(graph: Graph, node: Node, gates: tuple):
+    """(consumer, operand) of a local-gradient node of a gate in ``gates``, or None."""
+    if graph.kind != "circuit" or node.label.kind != "local":
+        return None
+    consumer, operand = node.label.target.split(".")
+    return (consumer, operand) if graph.gate(consumer) in gates else None
+
+
+def _fanout(which: int):
+    """At a fan-out, the gradient along one use only (the sum over the uses left out)."""
+    def rewrite(graph: Graph, node: Node):
+        if graph.kind != "circuit" or node.label.kind != "grad" or node.label.nudge:
+            return None
+        uses = graph.uses(node.label.target)
+        if len(uses) < 2:
+            return None
+        use = uses[which]
+        return graph[graph.gradient(use)].symbol * \
+            graph[graph.local(use, node.label.target)].symbol
+    return rewrite
+
+
+def _not_swapped(graph: Graph, node: Node):
+    """∂(xy)/∂x taken as x, the input itself, instead of the other input y."""
+    found = _circuit_local(graph, node, ("multiply",))
+    return None if found is None else graph[found[1]].symbol
+
+
+def _add_split(graph: Graph, node: Node):
+    """An add gate's gradient shared among its n inputs (1/n each) instead of copied."""
+    found = _circuit_local(graph, node, ("add",))
+    if found is None:
+        return None
+    return node.formula / Integer(len(graph.operands(found[0])))
+
+
+def _other_input(graph: Graph, node: Node):
+    """A max (min) gate routing the gradient to the other input: 1 − its local gradient."""
+    found = _circuit_local(graph, node, ("max", "min"))
+    return None if found is None else 1 - node.formula
+
+
+def _from_input(graph: Graph, node: Node):
+    """tanh' = 1 − u², σ' = u(1 − u) from the gate's input u, not its output."""
+    found = _circuit_local(graph, node, ("tanh", "sigmoid"))
+    if found is None:
+        return None
+    return node.formula.xreplace({graph[found[0]].symbol: graph[found[1]].symbol})
+
+
+def _subtract_sign(graph: Graph, node: Node):
+    """∂(x − y)/∂y taken as +1."""
+    found = _circuit_local(graph, node, ("subtract",))
+    return -node.formula if found is not None and node.formula.is_negative else None
+
+
+def _upstream_omitted(graph: Graph, node: Node):
+    """The chain rule without its upstream factor: the local gradient alone."""
+    if graph.kind != "circuit" or node.label.kind != "grad" or node.label.nudge:
+        return None
+    upstream = {s: Integer(1) for s in node.formula.free_symbols
+                if graph.nodes[graph.by_symbol[s]].label.kind == "grad"}
+    return node.formula.xreplace(upstream) if upstream else None
+
+
+LIBRARY += (
+    Mistake("fanout_first_use", "at a fan-out, only the gradient along the first use (no "
+            "sum)", _fanout(0), "circuit"),
+    Mistake("fanout_last_use", "at a fan-out, only the gradient along the last use (no "
+            "sum)", _fanout(-1), "circuit"),
+    Mistake("multiply_not_swapped", "∂(xy)/∂x = x instead of y", _not_swapped, "circuit"),
+    Mistake("add_split", "an add gate's gradient divided among its inputs", _add_split,
+            "circuit"),
+    Mistake("max_other_input", "max (min) routes the gradient to the other input",
+            _other_input, "circuit"),
+    Mistake("local_from_input", "tanh' = 1 − u², σ' = u(1 − u) from the input u",
+            _from_input, "circuit"),
+    Mistake("subtract_sign", "∂(x − y)/∂y = +1", _subtract_sign, "circuit"),
+    Mistake("upstream_omitted", "the local gradient alone, without the upstream factor",
+            _upstream_omitted, "circuit"),
 )
 CODES = tuple(m.code for m in LIBRARY)

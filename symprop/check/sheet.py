@@ -1,33 +1,57 @@
 """One answer sheet checked against a prepared Checker: the claims, the two worlds their
 recomputations happen in (the reference world of correct and rounding claims, and the
-person's own world of every claim), and the walk that gives each claim its verdict."""
+person's own world of every claim), and the walk that gives each claim its verdict.
+
+The sheet's graph is the checker's, extended by the sub-expressions the person wrote
+(written.py): node indices from ``n`` on are written sub-expressions, and the formulas
+that contain them use them. A sheet without written sub-expressions shares the checker's
+lists and copies nothing."""
 
 from __future__ import annotations
 
 import math
 from fractions import Fraction
 
-from ..decimals import decimals_in, to_fraction
+from ..decimals import decimals_in, leading_place, to_fraction
 from ..errors import SpecError
+from . import names, shapes, written
 from .checker import Checker, _Local, _safe
 from .claims import RawClaim
-from .intervals import _float, cell, reachable
+from .intervals import _float, cell, point, reachable
 from .report import Report, Verdict, rounded, text
+
+SIGNIFICANT = 2  # an unwritten input is never taken as carried to fewer figures than this
+CARRIED = 4  # …and is taken as carried to the claim's places or up to 3 more
 
 
 class Sheet:
     """One answer sheet: its claims, and the two worlds its recomputations happen in."""
 
     def __init__(self, checker: Checker, raw: list[RawClaim]):
-        self.c = checker
+        c = self.c = checker
         self.raw = raw
-        self.node_claims: dict[int, tuple[Fraction, int]] = {}  # i → (value, places)
+        self.n = len(c.exact)
+        # the sheet's graph: the checker's lists until written sub-expressions extend it
+        self.parents, self.functions, self.intervals = c.parents, c.program.functions, \
+            c.interval
+        self.locals, self.anc, self.names = c.locals, c.ancestors, c.program.names
+        self.exact, self.exact_fraction = c.exact, c.exact_fraction
+        self.exact_point = c.exact_point
+        self.positions: dict[int, tuple] = {}
+        self.claimed: dict[int, _Local] = {}  # written sub-expressions, by sheet index
+        self.rewritten: set[int] = set()
+        self.node_claims: dict[int, tuple[Fraction, int, tuple]] = {}  # i → (value, …)
         self.verdict_of: dict[int, str] = {}
         self.roots_of: dict[int, frozenset] = {}
         self.claimed_mask = 0
         self.admitted_mask = 0  # claims judged correct or rounding
         self._iv = ({}, {})  # reference world, own world
         self._pt = ({}, {})
+        self._reach: dict[tuple, bool] = {}
+
+    def position(self, p: int) -> tuple:
+        """Topological place of a node of the sheet's graph."""
+        return self.positions.get(p) or (p, 0, 0, 0)
 
     # the two worlds: 0 = reference (correct or rounding claims), 1 = own (every claim)
     def admitted(self, i: int, own: int) -> bool:
@@ -40,44 +64,55 @@ class Sheet:
         found = memo.get(p)
         if found is not None:
             return found
-        c = self.c
         if self.admitted(p, own):
             value, places, claimed_cell = self.node_claims[p]
-            found = c.exact_point[p] if value == c.exact_fraction[p] else claimed_cell
-        elif (c.ancestors[p] & (self.claimed_mask if own else self.admitted_mask)) == 0 \
-                or c.interval[p] is None or (not own and p in self.node_claims):
-            found = c.exact_point[p]
+            found = self.exact_point[p] if value == self.exact_fraction[p] else claimed_cell
+        elif (self.anc[p] & (self.claimed_mask if own else self.admitted_mask)) == 0 \
+                or self.intervals[p] is None or \
+                (not own and p < self.n and p in self.node_claims):
+            found = self.exact_point[p]
         else:
-            found = c.interval[p](*[self.box_entry(q, own) for q in c.parents[p]])
+            found = self.intervals[p](*[self.box_entry(q, own) for q in self.parents[p]])
             if not own:  # the person may also have carried more digits than written
-                exact = c.exact_point[p]
+                exact = self.exact_point[p]
                 found = (min(found[0], exact[0]), max(found[1], exact[1]))
         memo[p] = found
         return found
 
     def carried_box(self, p: int, places: int):
         """A parent's box in the reference world, widened for a parent the person did not
-        write: they may have carried it rounded to the places they write in (seed 004
-        writes W⁽²⁾₁₁ = 0.7348 after carrying −0.0695 for its gradient)."""
+        write: they may have carried it rounded to the places they write this claim in,
+        or to a few more (seed 004 writes W⁽²⁾₁₁ = 0.7348 after carrying −0.0695 for its
+        gradient), but never to fewer than two significant figures (nobody carries
+        a⁽¹⁾₁ = 0.6457 as 1 to write ∂L/∂W⁽²⁾₁₁ = −1)."""
         box = self.box_entry(p, 0)
-        if p in self.node_claims or self.c.program.functions[p] is None:
+        if p in self.node_claims or self.functions[p] is None:
             return box
-        low, high = cell(rounded(self.c.exact[p], places), places)
-        return (min(box[0], low), max(box[1], high))
+        memo = self.c._carried
+        found = memo.get((p, places))
+        if found is None:  # the same for every sheet: kept by the checker
+            exact, found = self.exact[p], self.exact_point[p]
+            if exact:
+                fewest = max(places, SIGNIFICANT - 1 - leading_place(exact))
+                for carried in range(fewest, fewest + CARRIED):
+                    low, high = point(rounded(exact, carried))
+                    found = (min(found[0], low), max(found[1], high))
+            memo[p, places] = found
+        return (min(box[0], found[0]), max(box[1], found[1]))
 
     def value(self, p: int, own: int):
         """A point value: the written number, else recomputed from written inputs."""
         memo = self._pt[own]
         if p in memo:
             return memo[p]
-        c = self.c
         if self.admitted(p, own):
             found = self.node_claims[p][0]
-        elif (c.ancestors[p] & (self.claimed_mask if own else self.admitted_mask)) == 0 \
-                or c.program.functions[p] is None or (not own and p in self.node_claims):
-            found = c.exact[p]
+        elif (self.anc[p] & (self.claimed_mask if own else self.admitted_mask)) == 0 \
+                or self.functions[p] is None or \
+                (not own and p < self.n and p in self.node_claims):
+            found = self.exact[p]
         else:
-            found = _safe(c.program.functions[p], [self.value(q, own) for q in c.parents[p]])
+            found = _safe(self.functions[p], [self.value(q, own) for q in self.parents[p]])
         memo[p] = found
         return found
 
@@ -90,26 +125,31 @@ class Sheet:
             found = frozenset([p])
         elif verdict is not None and verdict != "carried":
             found = frozenset()
-        elif (self.c.ancestors[p] & self.claimed_mask) == 0:
+        elif (self.anc[p] & self.claimed_mask) == 0:
             found = frozenset()
         else:
-            found = frozenset().union(*(self.roots(q) for q in self.c.parents[p]))
+            found = frozenset().union(*(self.roots(q) for q in self.parents[p]))
         self.roots_of[p] = found
         return found
 
     # the walk -------------------------------------------------------------------------
     def run(self, answers: str) -> Report:
         c = self.c
-        pending, verdicts, seen = [], [], {}
-        for claim in self.raw:
-            kind, target = c.resolve(claim.name)
+        numbers = [claim for claim in self.raw if claim.kind != "formula"]
+        formulas = [claim for claim in self.raw if claim.kind == "formula"]
+        arranged, shaped = shapes.arrange(c, numbers)
+        # records in the order the claims were written: the final sort by graph order is
+        # stable, so claims at the same place keep the order they were written in
+        records: dict[int, Verdict] = {}
+        pending, expressions, seen = [], [], {}
+        for k, (claim, name, notes) in enumerate(arranged):
+            if name.replace(" ", "") in c.extra and \
+                    c.graph.resolve(name, strict=False) is None:
+                records[k] = self.extra(claim)  # a training run's epoch<e>.loss, …
+                continue
+            kind, target = c.resolve(name)
             if kind in ("unknown", "undefined"):
-                record = Verdict(claim.name, claim.text, "unknown", claim.name, "node", None,
-                                 claim.where, decimals_in(claim.text), suggestion=target,
-                                 order=math.inf)
-                if kind == "undefined":
-                    record.kind, record.notes = "expression", [{"code": "undefined"}]
-                verdicts.append(record)
+                records[k] = self.unknown(claim, kind, target)
                 continue
             key = target if kind == "node" else target.name
             if key in seen:
@@ -119,17 +159,43 @@ class Sheet:
             if kind == "node":
                 self.node_claims[target] = c.number(claim.text)
                 self.claimed_mask |= 1 << target
-                pending.append((target, claim, None))
+                pending.append((target, claim, notes, k))
             else:
-                pending.append((target.order, claim, target))
-        pending.sort(key=lambda item: item[0])
-        for order, claim, expression in pending:
-            if expression is None:
-                verdicts.append(self.node(order, claim))
-            else:
-                verdicts.append(self.expression(expression, claim))
+                expressions.append((target, claim, notes, k))
+        if expressions:
+            indices = written.extend(self, [(e, claim) for e, claim, _, _ in expressions])
+            for v, (_, claim, notes, k) in zip(indices, expressions, strict=True):
+                self.node_claims[v] = c.number(claim.text)
+                self.claimed_mask |= 1 << v
+                pending.append((v, claim, notes, k))
+        if expressions:  # a written sub-expression before the claims that use it
+            pending.sort(key=lambda item: self.position(item[0]))
+        else:
+            pending.sort(key=lambda item: item[0])
+        for i, claim, notes, k in pending:
+            record = self.node(i, claim) if i < self.n else self.expression(i, claim)
+            if notes:
+                record.notes = notes + record.notes
+            records[k] = record
+        verdicts = shaped + [records[k] for k in sorted(records)]
+        if formulas:
+            verdicts += c.formulas.judge_all(formulas)
         verdicts.sort(key=lambda v: v.order)
+        if shaped:
+            shapes.read_as_transposed(verdicts)
         return Report(c.problem.name, answers, verdicts)
+
+    def unknown(self, claim: RawClaim, kind: str, target) -> Verdict:
+        record = Verdict(claim.name, claim.text, "unknown", claim.name, "node", None,
+                         claim.where, decimals_in(claim.text), order=math.inf)
+        if kind == "undefined":
+            record.kind, record.notes = "expression", [{"code": target}]
+            return record
+        record.suggestion = target
+        other = names.after_step_reading(self.c, claim.name)
+        if target and other:
+            record.notes = [{"code": "after_step", "last": target, "first": other}]
+        return record
 
     def decide(self, i: int, verdict: str) -> None:
         self.verdict_of[i] = verdict
@@ -148,24 +214,36 @@ class Sheet:
             record.exact = c.correct_text(i, places + 2)
             self.decide(i, "correct")
             return record
-        self.judge(record, value, c.exact[i], c.locals[i], ("node", i))
+        self.judge(record, value, c.exact[i], self.locals[i], ("node", i))
         self.decide(i, record.verdict)
         if record.verdict == "carried":
-            self.roots_of[i] = frozenset().union(*(self.roots(q) for q in c.parents[i]))
-            record.inherits = [c.program.names[r] for r in sorted(self.roots_of[i])]
+            self.roots_of[i] = frozenset().union(*(self.roots(q) for q in self.parents[i]))
+            record.inherits = [self.names[r] for r in sorted(self.roots_of[i])]
             record.notes += self.trivial(i)
         if record.verdict == "wrong":
             record.mistakes = self.mistakes(i, value, places)
         return record
 
-    def expression(self, e: _Local, claim: RawClaim) -> Verdict:
+    def extra(self, claim: RawClaim) -> Verdict:
+        """A claim on a value that is no graph node (a training run's epoch<e>.loss):
+        correct, within rounding when cut short, or wrong."""
+        name = claim.name.replace(" ", "")
         value, places, _ = self.c.number(claim.text)
+        record = Verdict(claim.name, claim.text, "correct", name, "run", None, claim.where,
+                         places, order=math.inf)
+        self.judge(record, value, self.c.extra[name], None, ("extra", name))
+        return record
+
+    def expression(self, v: int, claim: RawClaim) -> Verdict:
+        e, local = self.claimed[v], self.locals[v]  # as claimed; with written ones in it
+        value, places, _ = self.node_claims[v]
         record = Verdict(claim.name, claim.text, "correct", e.name, "expression",
                          self.c.expression_symbol(e), claim.where, places, order=e.order)
-        self.judge(record, value, e.exact, e, ("expression", e.name))
+        self.judge(record, value, self.exact[v], local, ("expression", e.name))
+        self.decide(v, record.verdict)
         if record.verdict == "carried":
-            roots = frozenset().union(*(self.roots(q) for q in e.parents))
-            record.inherits = [self.c.program.names[r] for r in sorted(roots)]
+            self.roots_of[v] = frozenset().union(*(self.roots(q) for q in local.parents))
+            record.inherits = [self.names[r] for r in sorted(self.roots_of[v])]
         return record
 
     def judge(self, record: Verdict, value: Fraction, exact, local: _Local | None,
@@ -187,22 +265,22 @@ class Sheet:
             return
         parents, exact_fn = local.parents, local.exact_fn
         reference = tuple(self.carried_box(p, places) for p in parents)
-        written = _safe(exact_fn, [self.value(p, 0) for p in parents])
-        found = self.fits(key, record.claimed, value, places, local, reference,
+        written_value = _safe(exact_fn, [self.value(p, 0) for p in parents])
+        found = self.fits(local.key, record.claimed, value, places, local, reference,
                           cut == value)
         if found:
             record.verdict = "rounding"
-            record.recomputed = text(written, places + 1)
+            record.recomputed = text(written_value, places + 1)
             if found == "truncated":
                 record.notes.append({"code": "truncated"})
-            if written is not None and rounded(written, places) != value:
+            if written_value is not None and rounded(written_value, places) != value:
                 record.notes.append({"code": "inputs_differ"})
             return
         own = tuple(self.box_entry(p, 1) for p in parents)
         mine = _safe(exact_fn, [self.value(p, 1) for p in parents])
         record.recomputed = text(mine, places + 1)
         if own != reference:
-            found = self.fits(key, record.claimed, value, places, local, own,
+            found = self.fits(local.key, record.claimed, value, places, local, own,
                               mine is not None and rounded(mine, places, True) == value)
             if found:
                 record.verdict = "carried"
@@ -212,6 +290,8 @@ class Sheet:
         record.verdict = "wrong"
         if mine is not None and text(mine, places) != record.expected:
             record.notes.append({"code": "from_inputs", "value": text(mine, places)})
+        if value and -value in (exactly, None if mine is None else rounded(mine, places)):
+            record.notes.append({"code": "sign"})
 
     def fits(self, key, claimed: str, value: Fraction, places: int, local: _Local, box,
              truncated_exactly: bool):
@@ -234,9 +314,9 @@ class Sheet:
     def trivial(self, i: int) -> list[dict]:
         """A carried value that only looks right because an earlier wrong value was 0, or
         1 where it empties the step (the step then copies or annihilates)."""
-        c, notes = self.c, []
-        parents = c.parents[i]
-        function = c.program.functions[i]
+        notes = []
+        parents = self.parents[i]
+        function = self.functions[i]
         mine = [self.value(p, 1) for p in parents]
         result = _safe(function, mine)
         if result is None:
@@ -246,16 +326,18 @@ class Sheet:
                 continue
             others = [m for j, m in enumerate(mine) if j != k]
             with_exact = list(mine)
-            with_exact[k] = c.exact[p]
+            with_exact[k] = self.exact[p]
             emptied = result == 0 or any(result == o for o in others)
             if emptied and _safe(function, with_exact) != result:
                 notes.append({"code": "trivial_zero" if mine[k] == 0 else "trivial_one",
-                              "name": c.program.names[p]})
+                              "name": self.names[p]})
         return notes
 
     def mistakes(self, i: int, value: Fraction, places: int) -> list[dict]:
-        """Named mistakes that reproduce the claimed figure, the likeliest first: at this
-        step from the person's inputs, at this step from exact inputs, then upstream."""
+        """Named mistakes that reproduce the claimed figure, the likeliest first: another
+        convention before any slip; at this step from the person's inputs, at this step
+        from exact inputs, then upstream (only where the person did not write the
+        upstream step down correctly)."""
         c = self.c
         exact = c.exact[i]
         unit = Fraction(1, 10**places)
@@ -263,12 +345,14 @@ class Sheet:
         for code, function, parents in c.mistaken.get(i, []):
             found = _safe(function, [self.value(p, 1) for p in parents])
             if found is not None:
-                candidates.append((code, "own", found, _float(found)))
+                candidates.append((code, "own", found, _float(found), None))
         candidates += c.fixed_candidates[i]
         close, near = [], []
-        claimed, reach = float(value), 1.5 * float(unit)
-        for code, inputs, candidate, approximate in candidates:
+        claimed, reach = _float(value), 1.5 * float(unit)
+        for code, inputs, candidate, approximate, world in candidates:
             if not abs(approximate - claimed) <= reach:  # far off (or not finite)
+                continue
+            if world is not None and not self.reaches(world, i, i):
                 continue
             if rounded(candidate, places) == value or rounded(candidate, places, True) == value:
                 close.append((code, inputs, candidate))
@@ -276,9 +360,43 @@ class Sheet:
                     abs(to_fraction(candidate) - to_fraction(exact)) > unit:
                 near.append((code, inputs, candidate))
         out, named = [], set()
-        for code, inputs, candidate in close + near:
-            if code not in named:
-                named.add(code)
-                out.append({"code": code, "inputs": inputs,
-                            "value": text(candidate, places + 1)})
+        for group in (close, near):
+            group.sort(key=lambda entry: not c.convention[entry[0]])
+            for code, inputs, candidate in group:
+                if code not in named:
+                    named.add(code)
+                    out.append({"code": code, "inputs": inputs,
+                                "value": text(candidate, places + 1)})
         return out
+
+    def reaches(self, world: int, q: int, claim: int) -> bool:
+        """Whether a mistake world's error reaches node q from a rewritten node through
+        nodes the person did not write, or wrote with the mistaken figure: a step written
+        down correctly shows the mistake was not made there."""
+        key = (world, q)
+        if key in self._reach:
+            return self._reach[key]
+        self._reach[key] = False  # (a cycle cannot occur; this only guards re-entry)
+        code, values, rewritten = self.c.worlds[world]
+        mistaken, exact = values[q], self.c.exact[q]
+        found = False
+        if mistaken is not None and not _same(mistaken, exact):
+            written_here = q != claim and q in self.node_claims
+            if written_here:
+                claimed, places, _ = self.node_claims[q]
+                consistent = claimed in (rounded(mistaken, places),
+                                         rounded(mistaken, places, True))
+            else:
+                consistent = True
+            if consistent:
+                found = q in rewritten or any(self.reaches(world, p, claim)
+                                              for p in self.c.parents[q])
+        self._reach[key] = found
+        return found
+
+
+def _same(a, b) -> bool:
+    if type(a) is Fraction and type(b) is Fraction:
+        return a == b
+    return abs(to_fraction(a) - to_fraction(b)) <= Fraction(1, 10**40) * max(
+        1, abs(to_fraction(b)))

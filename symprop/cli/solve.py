@@ -28,12 +28,14 @@ import click
 @click.option("--compact", is_flag=True,
               help="Sheets: matrix forms only, without the entry-by-entry lines.")
 @click.option("--symbolic-seconds", type=click.FloatRange(0, 3600), default=3.0,
-              show_default=True, help="Time budget for the simplify-to-zero proof.")
+              show_default=True, help="Budget for the symbolic proof, in seconds estimated "
+              "from sizes (never timed: the same spec always gets the same proof).")
 @click.option("--max-parameters", type=click.IntRange(1), default=None,
               help="Accept networks larger than the default limit (1,500 parameters).")
 def command(spec, fmt, digits, significant, rounding, templates, output, force, compact,
             symbolic_seconds, max_parameters):
-    """Derive, evaluate exactly and prove every gradient of SPEC."""
+    """Derive, evaluate exactly and prove every gradient of SPEC; with epochs, train it
+    and write a training report."""
     from ..spec import load
 
     if digits is not None and significant is not None:
@@ -42,6 +44,9 @@ def command(spec, fmt, digits, significant, rounding, templates, output, force, 
     problem = load(spec, max_parameters)
     if digits is None and significant is None:
         significant = problem.significant
+    if problem.training is not None:  # epochs: a training report (symprop.training)
+        return _training(problem, spec, fmt, digits, significant, rounding, templates,
+                         output, force, symbolic_seconds)
     solution = problem.solve(symbolic_seconds=symbolic_seconds)
     if fmt == "json":
         click.echo(json.dumps(solution.to_dict(digits, significant), indent=1,
@@ -59,4 +64,26 @@ def command(spec, fmt, digits, significant, rounding, templates, output, force, 
                                    decimals=digits, rounding=rounding,
                                    user_templates=templates, significant=significant,
                                    compact=compact):
+            click.echo(str(path))
+
+
+def _training(problem, spec, fmt, digits, significant, rounding, templates, output, force,
+              symbolic_seconds):
+    """A spec with epochs: step 1 worked in full, then the run (training.<fmt>)."""
+    from ..training.files import render_training, write_training
+    from ..training.solution import TrainingSolution
+
+    solution = TrainingSolution(problem, symbolic_seconds=symbolic_seconds)
+    if fmt == "json":
+        click.echo(json.dumps(solution.to_dict(digits, significant), indent=1,
+                              ensure_ascii=False))
+    elif fmt == "table":
+        click.echo(render_training(solution, "table", digits, significant=significant),
+                   nl=False)
+    else:
+        from ..output import output_dir
+
+        for path in write_training(solution, spec, fmt, output=output_dir(spec, output),
+                                   force=force, decimals=digits, rounding=rounding,
+                                   user_templates=templates, significant=significant):
             click.echo(str(path))

@@ -27,15 +27,20 @@ PROGRESS_FROM = 20  # show a progress bar for runs of at least this many variant
               help="Processes that draw and render (0: one per CPU); output is the same.")
 @click.option("--max-parameters", type=click.IntRange(1), default=None,
               help="Accept networks larger than the default limit (1,500 parameters).")
+@click.option("--format", "formats", default="moodle", show_default=True,
+              help="Learning-platform files, comma-separated: moodle (moodle.xml), qti "
+                   "(qti.zip for Canvas and Blackboard), prairielearn (a question folder).")
 def command(spec, count, seed, max_variants, pdf, output, force, max_tries, jobs,
-            max_parameters):
-    """Write N seeded exam variants of SPEC: questions, solutions, keys and Moodle XML."""
+            max_parameters, formats):
+    """Write N seeded exam variants of SPEC: questions, solutions, keys, and Moodle XML, a
+    QTI package or a PrairieLearn question."""
     from ..variants import make
     from ..variants.rules import MAX_VARIANTS, check_count
 
     check_count(count, max_variants or MAX_VARIANTS)
     options = dict(output=output, pdf=pdf, force=force, max_tries=max_tries, jobs=jobs,
-                   max_parameters=max_parameters)
+                   max_parameters=max_parameters,
+                   formats=[f.strip() for f in formats.split(",") if f.strip()])
     bars = []
 
     def progress(step: int) -> None:  # the bar appears once the first variant is drawn

@@ -8,10 +8,11 @@ from fractions import Fraction
 
 import mpmath
 
-from ..decimals import to_fraction
+from ..decimals import difference, less
 from ..errors import RenderError
 from ..evaluate import is_exact
 from ..latex import BREAK, fill, matrix, number, scientific, shown_exactly, written
+from . import diagram, nudges
 from .layout import Part, Row, wider
 from .skeleton import Hole
 
@@ -141,13 +142,12 @@ class Render:
         plan = self.r.plan
         if not plan["final_loss"]:
             return None
-        return to_fraction(self.values[plan["final_loss"]]) < \
-            to_fraction(self.values[plan["steps"][0]["loss"]])
+        return less(self.values[plan["final_loss"]], self.values[plan["steps"][0]["loss"]])
 
     def _difference(self) -> str:
         plan = self.r.plan
-        return self.show(to_fraction(self.values[plan["steps"][0]["loss"]]) -
-                         to_fraction(self.values[plan["final_loss"]]))
+        return self.show(difference(self.values[plan["steps"][0]["loss"]],
+                                    self.values[plan["final_loss"]]))
 
     def show(self, value, natural: bool = False) -> str:
         """A computed value at this sheet's decimals or significant figures."""
@@ -196,6 +196,14 @@ class Render:
                 text = self.show(self._extra(name)[1])
             self.plain[name] = text
         return text
+
+    def exact(self, name: str) -> str:
+        """A value with every place it has when it terminates within 12 places (the nudge
+        checks: 2.0060045), else as ``text`` shows it."""
+        return self.hole(("_exact", name), self._exact(name))
+
+    def _exact(self, name: str) -> str:
+        return written(self.values[name], self.decimals, self.significant)
 
     def numbers(self, name: str) -> tuple:
         """A line's number-dependent strings: the relation, the substituted formula and
@@ -373,10 +381,13 @@ class Render:
                 "number": step["number"],
                 "forward": [dict(b, **self.forward(b)) for b in step["forward"]],
                 "total": self.lines(step["total"]),
+                "penalty": self.lines(step["penalty"]),
+                "corrections": self.lines(step["corrections"]),
                 "backward": backward,
                 "gradients": [dict(g, **self.block(g["lines"], g["equations"]))
                               for g in step["gradients"]],
-                "updates": [dict(u, **self.block(u["lines"], u["equations"]))
+                "updates": [dict(u, states=self.lines(u["states"]),
+                                 **self.block(u["lines"], u["equations"]))
                             for u in step["updates"]],
                 "loss": self.text(step["loss"]),
             })
@@ -393,11 +404,14 @@ class Render:
             "rounding": self.rounding, "compact": self.compact,
             "network": self.network() if diagram else None, "given": self.given(),
             "steps": steps, "after": after, "after_total": self.lines(plan["after_total"]),
+            "after_penalty": self.lines(plan["after_penalty"]),
+            "optimizer": self.optimizer(),
             "decrease": decrease, "summary": self.summary(),
             "checks": None if not checks else self.checks(checks),
             "batch": len(plan["examples"]) > 1, "multistep": len(r.graph.steps) > 1,
             "lr": self.text("lr") if "lr" in r.graph.nodes else None,
             "packages": r.PREAMBLE_PACKAGES, "fused_latex": r.fused_latex,
+            "nudges": nudges.context(self, nudges.plan(r.graph)),
         }
 
     def forward(self, block: dict) -> dict:
@@ -415,6 +429,18 @@ class Render:
                 "activations": [graph.activation(l).name for l in graph.layers],
                 "frozen": [self.r.symbols[e] for e in self.r.entries if e in p.frozen],
                 "learning_rate": "lr" in graph.nodes}
+
+    def optimizer(self) -> dict | None:
+        """The optimiser's name and given numbers (None for plain SGD without weight
+        decay), for optimizer.j2."""
+        graph = self.r.graph
+        name = graph.problem.optimizer.name if "lr" in graph.nodes else "sgd"
+        given = graph.hyperparameters()
+        if name == "sgd" and not given:
+            return None
+        return {"name": name,
+                "given": [{"name": n, "symbol": self.r.symbols[n], "value": self.text(n)}
+                          for n in given]}
 
     def given(self) -> dict:
         """The network's layers and functions, the parameters and the examples (as
@@ -455,31 +481,75 @@ class Render:
                 "max_columns": max(10, *(max(len(graph.weights(l)), len(graph.weights(l)[0]))
                                          for l in graph.layers))}
 
+    def _diagram_key(self) -> str:
+        """The widest weight and the widest bias of the diagram (em, ``diagram.label_ems``)
+        as text: all that its layout takes from the numbers."""
+        graph, text = self.r.graph, self._text
+        weights = [e for l in graph.layers for row in graph.weights(l) for e in row]
+        biases = [b for l in graph.layers for b in graph.biases(l)]
+        weight = max((diagram.label_ems(text(e)) for e in weights), default=0.0)
+        bias = max((diagram.label_ems(text(b), diagram.BIAS_PREFIX) for b in biases),
+                   default=0.0)
+        return f"{weight!r} {bias!r}|"
+
     def network(self) -> dict:
         """The diagram: one column of units per layer, a bias beside each unit that has one
-        (the z node's bias parent), a weight on each edge."""
+        (the z node's bias parent), a weight on each edge, and where each of them goes
+        (symprop.sheets.diagram, in pt). The layout depends on the numbers only through
+        the widest weight and bias (``_diagram_key``); while a skeleton is recorded, that
+        key is a hole the skeleton asks about (symprop.sheets.skeleton), so a later sheet
+        is filled into this diagram only when its widest labels are as wide."""
         graph, printer = self.r.graph, self.r.printer
         first = graph.examples[0]
         inputs = graph.vector("x", example=first)
+        key = self._diagram_key()
+        self.hole(("_diagram_key",), key).startswith(key)  # logged while recording
+        ems = {}  # each label's width in Latin Modern (em), for SVG's textLength
+
+        def label(name: str, kind: str) -> str:
+            prefix = diagram.BIAS_PREFIX if kind == "bias" else 0.0
+            ems[name] = round(diagram.text_ems(self._text(name), prefix), 3)
+            return self.text(name)
+
         layers = [{"layer": 0, "units": len(inputs), "activation": None,
                    "nodes": [printer.entry("x", None, (i,)) for i in range(1, len(inputs) + 1)],
-                   "biases": [None] * len(inputs)}]
+                   "biases": [None] * len(inputs), "bias_ems": [None] * len(inputs)}]
         edges = []
         for l in graph.layers:
             zs = graph.vector("z", l, example=first)
-            biases = []
+            biases, bias_ems = [], []
             for z in zs:
                 bias = [p for p in graph.parents(z) if graph.nodes[p].label.kind == "b"]
-                biases.append(self.text(bias[0]) if bias else None)
+                biases.append(label(bias[0], "bias") if bias else None)
+                bias_ems.append(ems[bias[0]] if bias else None)
             layers.append({"layer": l, "units": len(zs), "biases": biases,
+                           "bias_ems": bias_ems,
                            "activation": graph.activation(l).name,
+                           "W": printer.vector("W", l), "b": printer.vector("b", l),
+                           "bias_vector": [self.text(b) for b in graph.biases(l)],
                            "nodes": [printer.entry("a", l, (i,))
                                      for i in range(1, len(zs) + 1)]})
-            edges += [{"layer": l, "to": i, "from": j, "weight": self.text(entry)}
+            edges += [{"layer": l, "to": i, "from": j, "weight": label(entry, "weight"),
+                       "ems": ems[entry]}
                       for i, row in enumerate(graph.weights(l), 1)
                       for j, entry in enumerate(row, 1)]
+        weight, bias = map(float, key.rstrip("|").split())
+        shape = diagram.layout([layer["units"] for layer in layers],
+                               [[b is not None for b in layer["biases"]] for layer in layers],
+                               weight, bias)
+        for layer in layers:
+            l = layer["layer"]
+            layer["at"] = shape.units[l]
+            layer["bias_at"] = [shape.biases.get((l, i)) for i in range(1, layer["units"] + 1)]
+        for edge in edges:
+            key = (edge["layer"], edge["to"], edge["from"])
+            edge.update(line=shape.lines[key], arrow=shape.arrows[key], at=shape.weights[key])
         return {"layers": layers, "edges": edges,
-                "tallest": max(layer["units"] for layer in layers)}
+                "tallest": max(layer["units"] for layer in layers),
+                "width": shape.width, "height": shape.height, "radius": shape.radius,
+                "font": shape.font, "weight_box": shape.weight_size,
+                "bias_box": shape.bias_size, "labelled": shape.labelled,
+                "beside": shape.beside, "names": shape.names}
 
     def summary(self) -> list[dict]:
         graph, symbols = self.r.graph, self.r.symbols

@@ -3,11 +3,10 @@ what a Solution shows in Jupyter."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
-from ..errors import OutputError, RenderError
-from ..output import output_dir, write_atomic
+from ..errors import RenderError
+from ..output import output_dir, write_files
 from .renderer import SheetRenderer
 
 FORMATS = ("tex", "pdf", "html")
@@ -63,8 +62,10 @@ def write_solution(solution, spec_path, fmt: str = "tex", output=None, force: bo
                    decimals: int | None = None, rounding: str = "exact",
                    user_templates=None, significant: int | None = None,
                    compact: bool = False) -> list[Path]:
-    """Write output/<spec stem>/solution.<fmt> (and the .tex beside a .pdf); an existing
-    file with other content is kept unless ``force``. Returns the paths written."""
+    """Write output/<spec stem>/solution.<fmt> (and the .tex beside a .pdf) by the rules
+    of symprop.output: an existing file is replaced when symprop wrote it and it is
+    unchanged since, or when it holds the same bytes; otherwise only with ``force``.
+    Returns the paths written."""
     if fmt not in FORMATS:
         raise RenderError(f"format: expected one of {', '.join(FORMATS)}, got '{fmt}'")
     folder = Path(output) if output is not None else output_dir(spec_path)
@@ -74,15 +75,11 @@ def write_solution(solution, spec_path, fmt: str = "tex", output=None, force: bo
     jobs = [(folder / f"solution.{source}", text.encode())]
     if fmt == "pdf":
         jobs.append((folder / "solution.pdf", _pdf(text)))
-    for path, data in jobs:
-        if path.exists() and not force and path.read_bytes() != data:
-            raise OutputError(f"{path}: exists with other content (use --force to replace it)")
-    return [write_atomic(path, data) for path, data in jobs]
+    return write_files(folder, jobs, force)
 
 
 def _pdf(tex: str) -> bytes:
     """The PDF of a LaTeX document (pdflatex without shell escape, see symprop.tex)."""
-    from ..tex import build_pdf
+    from ..tex import pdf_bytes
 
-    with tempfile.TemporaryDirectory(prefix="symprop-sheet-") as folder:
-        return build_pdf(tex, Path(folder) / "solution.pdf").read_bytes()
+    return pdf_bytes(tex)

@@ -102,6 +102,8 @@ def _textbook_forms(printer: SheetPrinter, label, line: Line) -> None:
     """σ(z) and softmax(z)ᵢ before the formula of an activation; ∂L/∂z = ∂L/∂a · ∂a/∂z
     for δ; the two or three chain-rule factors of a gradient."""
     graph = printer.graph
+    if graph.kind == "circuit":  # a computation graph's lines are its formulas as they are
+        return
     sup, sub = printer._marks(label.example, printer._version(label))
     loss = printer.entry("loss", None, (), sup, sub)
     layer, index = label.layer, label.index
@@ -125,7 +127,9 @@ def _textbook_forms(printer: SheetPrinter, label, line: Line) -> None:
         if graph.activation(layer).elementwise:
             a = printer.entry("a", layer, index, sup, sub)
             line.chain = [printer.partial(loss, a), printer.partial(a, z)]
-    elif label.kind == "grad" and (label.example is not None or graph.examples == [None]):
+    elif label.kind == "grad" and (label.example is not None or graph.examples == [None]) \
+            and not (label.example is None and label.target in graph.problem.decayed()):
+        # (a weight with L2 decay adds λW to the chain: no factors to show)
         line.chain = _gradient_chain(printer, label, loss, sup, sub)
 
 

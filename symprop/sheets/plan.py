@@ -37,17 +37,23 @@ class NetworkPlan:
         self.batch = len(self.examples) > 1
         self.multistep = len(graph.steps) > 1
         self.trained = {e for e in graph.problem.entries() if graph.gradient(e) is not None}
+        # momentum and Adam move θ by their own states, not by η ∂L/∂θ (optimizer.tex.j2)
+        self.optimizer = graph.problem.optimizer.name if "lr" in graph.nodes else "sgd"
         self.steps = [self._step(step) for step in graph.steps]
         last = graph.steps[-1]
         self.final_loss = graph.loss(last, after=True)
         self.after, self.after_total = self._forward(last, True) if self.final_loss \
             else ([], [])
+        self.after_penalty = [n for n in (graph.penalty(last, after=True),) if n]
 
     def _step(self, step: int) -> dict:
         graph = self.graph
         forward, total = self._forward(step, False)
         layers = list(graph.layers)
         return {"number": step, "forward": forward, "total": total,
+                "penalty": [n for n in (graph.penalty(step),) if n],
+                "corrections": [n for n in (graph.correction("m", step),
+                                            graph.correction("v", step)) if n],
                 "backward": [self._backward(step, ex, l) for ex in self.examples
                              for l in reversed(layers)],
                 "gradients": [self._gradients(step, l) for l in layers],
@@ -187,6 +193,12 @@ class NetworkPlan:
         mean = rf"\frac{{1}}{{{len(self.examples)}}} " \
             if graph.problem.reduction == "mean" else ""
         key = f"gradient:{step}:{l}"
+        decayed = set(graph.problem.decayed())
+        decay = any(e in decayed for row_ in weights for e in row_)  # + λW (L2)
+        decay_terms = ([[rf" + \lambda {printer.vector('W', l, None, version)}"]], [[
+            " + ", ("n", "weight_decay"), r" \cdot ",
+            ("m", [[graph.parameter(e, step) if e in decayed else None for e in row_]
+                   for row_ in weights])]]) if decay else ([], [])
         equations = []
         covered = {e: [graph.gradient(e, step, ex) for ex in
                        (self.examples if self.batch else [])] + [graph.gradient(e, step)]
@@ -195,13 +207,14 @@ class NetworkPlan:
             if self.batch:
                 delta_n = printer.vector("delta", l, "n", version)
                 input_n = printer.vector(*previous, "n", version, transpose=True)
-                pieces = [[[rf"{mean}\sum_{{n}} {delta_n} {input_n}"]], [[("m", grad)]]]
+                pieces = [[[rf"{mean}\sum_{{n}} {delta_n} {input_n}"], *decay_terms[0]],
+                          [[("m", grad)]]]
             else:
                 delta = printer.vector("delta", l, single, version)
                 input_t = printer.vector(*previous, single, version, transpose=True)
-                pieces = [[[f"{delta} {input_t}"]],
+                pieces = [[[f"{delta} {input_t}"], *decay_terms[0]],
                           [[column(graph.vector("delta", l, example=single, step=step))],
-                           [row(inputs)]],
+                           [row(inputs)], *decay_terms[1]],
                           [[("m", grad)]]]
             equations.append(equation(key + ":W", gradient_w, pieces, [
                 n for row_ in graph.weights(l) for e in row_ for n in covered.get(e, [])]))
@@ -222,6 +235,7 @@ class NetworkPlan:
             "output": l == graph.depth, "batch": self.batch,
             "shared_bias": graph.bias_kind(l) == "shared",
             "has_bias": any(graph.gradient(e, step) for e in biases),
+            "decay": decay,
             "W": gradient_w, "b": gradient_b, "equations": equations}
 
     def _update(self, step: int, l: int) -> dict:
@@ -238,8 +252,8 @@ class NetworkPlan:
 
         key = f"update:{step}:{l}"
         equations = []
-        for kind, grid, gradients in (("W", weights, grad),
-                                      ("b", [[e] for e in biases], bias_grad)):
+        matrices = (("W", weights, grad), ("b", [[e] for e in biases], bias_grad))
+        for kind, grid, gradients in matrices if self.optimizer == "sgd" else ():
             updated = [n for n in (graph.updated(e, step) for r in grid for e in r) if n]
             if len(grid) * len(grid[0] if grid else []) <= 1 or not updated:
                 continue
@@ -250,12 +264,16 @@ class NetworkPlan:
                 [[("m", values(grid, step))], [" - ", ("n", "lr"), r" \cdot ",
                                                  ("m", gradients)]],
                 [[("m", values(grid, step + 1))]]], updated))
+        states = [graph.state(kind, e, step) for e in self._entries(l)
+                  for kind in ("velocity", "m", "v", "mhat", "vhat")]
         return {
             "layer": l, "rows": len(weights), "cols": len(weights[0]),
             "has_bias": any(graph.gradient(e, step) for e in biases),
+            "states": [n for n in states if n],  # the optimiser's lines before θ's
             "lines": [n for n in (graph.updated(e, step) for e in self._entries(l)) if n],
             "equations": equations}
 
     def as_dict(self) -> dict:
         return {"steps": self.steps, "after": self.after, "after_total": self.after_total,
+                "after_penalty": self.after_penalty,
                 "final_loss": self.final_loss, "examples": self.examples}

@@ -33,6 +33,13 @@ class SheetRenderer:
     PREAMBLE_PACKAGES = ("amsmath", "amssymb", "booktabs", "longtable", "tikz")
     SKELETONS = True  # False: every sheet rendered in full (bench/*.py --no-skeleton)
 
+    def __new__(cls, graph, user_templates=None):
+        """A computation graph (a ``graph:`` spec) gets its own sheet: symprop.sheets.circuit."""
+        if cls is SheetRenderer and graph.kind == "circuit":
+            from .circuit import CircuitRenderer
+            cls = CircuitRenderer
+        return super().__new__(cls)
+
     def __init__(self, graph, user_templates=None):
         self.graph = graph
         self.printers = Printers(graph)
@@ -163,6 +170,7 @@ class SheetRenderer:
     def _givens(self) -> dict:
         """The spec's given numbers by node name (inputs, targets, parameters, η)."""
         graph, problem, out = self.graph, self.graph.problem, {}
+        extra = problem.extra_givens()  # the optimiser's numbers and λ
         for node in graph:
             if node.formula is not None:
                 continue
@@ -173,6 +181,8 @@ class SheetRenderer:
                     label.index[0] - 1]
             elif label.kind == "lr":
                 out[node.name] = problem.learning_rate
+            elif node.name in extra:
+                out[node.name] = extra[node.name]
             else:
                 out[node.name] = problem.parameters[node.name]
         return out
@@ -254,15 +264,26 @@ class SheetRenderer:
                                    for n in row] for row in token[1]], style))
 
     # rendering ---------------------------------------------------------------------
+    def numbers(self, values, carry=None, decimals: int = 4, rounding: str = "exact",
+                significant: int | None = None, compact: bool = False) -> Render:
+        """One sheet's numbers, computed as they are first asked for and kept: pass it as
+        ``numbers=`` to ``tex`` and ``context`` when one sheet is shown in two views (the
+        variants' solution page and their platforms' feedback)."""
+        check_options(carry, rounding)
+        return Render(self, values, carry, decimals, rounding, significant=significant,
+                      compact=compact)
+
     def context(self, values, carry=None, checks=None, decimals: int = 4,
                 rounding: str = "exact", diagram: bool = True,
-                significant: int | None = None, compact: bool = False) -> dict:
+                significant: int | None = None, compact: bool = False,
+                numbers: Render | None = None) -> dict:
         """Everything the templates need, as LaTeX strings and formatted numbers: at
         ``decimals`` places, or at ``significant`` figures when that is given;
         ``compact``: matrix forms in place of the entry-by-entry lines."""
-        check_options(carry, rounding)
-        return Render(self, values, carry, decimals, rounding, significant=significant,
-                      compact=compact).context(checks, diagram)
+        numbers = numbers or self.numbers(values, carry, decimals, rounding, significant,
+                                          compact)
+        numbers.line_order = []  # a fresh walk of the same numbers
+        return numbers.context(checks, diagram)
 
     def network(self, values, decimals: int = 4) -> dict:
         """The network diagram's context alone (network.tex.j2), for other sheets."""
@@ -270,7 +291,8 @@ class SheetRenderer:
 
     def tex(self, values, carry=None, checks=None, decimals: int = 4,
             rounding: str = "exact", standalone: bool = True, diagram: bool = True,
-            significant: int | None = None, compact: bool = False) -> str:
+            significant: int | None = None, compact: bool = False,
+            numbers: Render | None = None) -> str:
         """The sheet as LaTeX: a whole document, or only its body (``standalone=False``);
         ``diagram=False`` leaves out the network diagram (when another sheet carries it);
         ``compact`` sets matrix forms only.
@@ -279,12 +301,12 @@ class SheetRenderer:
         was seen before is its skeleton with this sheet's numbers filled in."""
         if checks or not self.fast:
             return self._render_tex(self.context(values, carry, checks, decimals, rounding,
-                                                 diagram, significant, compact), standalone)
-        check_options(carry, rounding)
+                                                 diagram, significant, compact, numbers),
+                                   standalone)
         options = (decimals, significant, rounding, standalone, diagram, carry is None,
                    compact)
-        render = Render(self, values, carry, decimals, rounding, significant=significant,
-                        compact=compact)
+        render = numbers or self.numbers(values, carry, decimals, rounding, significant,
+                                         compact)
         forms = self._skeletons.get(options)
         if forms is not None:
             texts, recipes = None, None

@@ -8,7 +8,7 @@ its braces as HTML entities. The question text is HTML in CDATA, so ``]]>`` is s
 
 from __future__ import annotations
 
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 CLOZE_SPECIALS = '\\}#~/"'
 
@@ -31,6 +31,7 @@ def cdata(text) -> str:
     return str(text).replace("]]>", "]]]]><![CDATA[>")
 
 
-def html_text(text) -> str:
-    """User text in HTML that Moodle's cloze parser cannot read as a field."""
-    return str(escape(str(text))).replace("{", "&#123;").replace("}", "&#125;")
+def html_text(text) -> Markup:
+    """User text in HTML that Moodle's cloze parser cannot read as a field (Markup, so an
+    autoescaped template does not escape it twice)."""
+    return Markup(str(escape(str(text))).replace("{", "&#123;").replace("}", "&#125;"))

@@ -18,6 +18,8 @@ reproduced alone. Rules, in the order they are tried (the first that fails is co
     preactivation    a pre-activation lies outside the stated range
     zero_gradient    a gradient is exactly 0 (unless allowed, or zero by construction)
     loss_decrease    a step after which the loss does not decrease
+    leak             the question would show an asked value (a table entry e^t whose t or
+                     value, read as any factor·z, rounds to an asked quantity's answer)
     duplicate        the varied givens equal an earlier variant's
 """
 
@@ -32,7 +34,7 @@ import mpmath
 import numpy as np
 
 from ..activations import ACTIVATIONS
-from ..decimals import decimal_text, to_fraction
+from ..decimals import decimal_text, fixed_text, round_half_up, to_fraction
 from ..derive import build
 from ..errors import EvaluationError, LimitError
 from ..evaluate import STABLE_DIGITS, Program, evaluate, fast_kit
@@ -121,17 +123,22 @@ class Plan:
         self.slots = [(position[name], grid.values) for name, grid in self.rules.vary.items()]
         self.target_groups = self._target_groups(position)
         self.sizes = np.array([len(values) for _, values in self.slots], dtype=np.int64)
-        layers = problem.layers
         zs = [n for n in self.graph if n.label.kind == "z"]
         self.relu_z = [index[n.name] for n in zs
-                       if ACTIVATIONS[layers[n.label.layer].activation].kinked]
+                       if ACTIVATIONS[problem.layers[n.label.layer].activation].kinked]
         self.all_z = [index[n.name] for n in zs]
+        self.kinks: list = []  # a computation graph's ReLU at 0, max/min at a tie, |u| at 0
+        if self.graph.kind == "circuit":
+            from ..circuit import kink_tests
+            self.kinks = kink_tests(self.graph, self.program)
         self.gradients = [index[n.name] for n in self.graph.stage("gradient")
                           if n.label.example is None and n.name not in self.rules.allowed_zero]
         self.loss_pairs = self._loss_pairs()
         self.asked = [index[name] for name in self.rules.ask]
         self.exponent_nodes = self._exponent_nodes()
-        self.exponential_rows: dict[Fraction, dict] = {}  # e^{argument}, computed once
+        self.readings = sorted({Fraction(1), Fraction(-1)} |  # how a student may read t = f·z
+                               {Fraction(f) for _, f in self.exponent_nodes})
+        self.exponential_rows: dict[Fraction, tuple] = {}  # e^{argument}, computed once
         self.tolerance_texts = {name: decimal_text(t) for name, t in
                                 self.rules.tolerance.items()}
         self.given_texts = {v: decimal_text(v) for v in self.base}
@@ -156,7 +163,8 @@ class Plan:
         """(given position, name) of each example's targets where they must form a
         distribution (softmax with cross-entropy) and some of them vary."""
         problem = self.problem
-        if problem.loss != "cross_entropy" or problem.layers[-1].activation != "softmax":
+        if problem.kind == "circuit" or problem.loss != "cross_entropy" or \
+                problem.layers[-1].activation != "softmax":
             return []
         varied = {k for k, _ in self.slots}
         groups: dict = {}
@@ -220,6 +228,9 @@ class Plan:
         for i in self.relu_z:
             if values[i] == 0:
                 return "relu_zero", names[i], None
+        for i, test in self.kinks:
+            if test(values):
+                return "relu_zero", names[i], None
         if self.rules.preactivation is not None:
             low, high = self.rules.preactivation
             for i in self.all_z:
@@ -231,7 +242,55 @@ class Plan:
         for before, after in self.loss_pairs:
             if not _fraction(values[after]) < _fraction(values[before]):
                 return "loss_decrease", names[after], None
+        leaked = self.leak(values)
+        if leaked is not None:
+            return "leak", leaked, None
         return None, None, values
+
+    # what a question shows besides its givens ---------------------------------------------
+    def exponential_table(self, values: list) -> list[dict]:
+        """The "values you may use" (``exponentials: table``): e^{t} for each exponential
+        the asked quantities need, t = factor·z as a student has it (rounded to the key's
+        decimals), e^{t} rounded likewise; each argument once. Empty for 'calculator'."""
+        return [row for _, _, row in self._table(values)]
+
+    def _table(self, values: list) -> list[tuple[Fraction, Fraction, dict]]:
+        if self.rules.exponentials != "table":
+            return []
+        decimals, seen, out = self.rules.decimals, set(), []
+        for index, factor in self.exponent_nodes:
+            argument = round_half_up(_fraction(values[index]) * factor, decimals)
+            if argument in seen:
+                continue
+            seen.add(argument)
+            found = self.exponential_rows.get(argument)
+            if found is None:
+                with mpmath.workdps(40):
+                    value = mpmath.exp(mpmath.mpf(argument.numerator) / argument.denominator)
+                found = self.exponential_rows[argument] = (
+                    argument, round_half_up(value, decimals),
+                    {"argument": decimal_text(argument), "value": fixed_text(value, decimals)})
+            out.append(found)
+        return out
+
+    def leak(self, values: list) -> str | None:
+        """The first asked quantity whose answer (rounded to the key's decimals) the
+        question's table shows: as an argument t, as t read as any factor·z, or as a value
+        e^t. None when the question shows none (the givens are the problem itself). An
+        answer of 0 is not read off e^0 = 1: zero gradients by construction are common,
+        and a zero z, the one quantity e^0 would show, is never asked with a table."""
+        table = self._table(values)
+        if not table:
+            return None
+        decimals, shown = self.rules.decimals, set()
+        for argument, value, _ in table:
+            shown.add(value)
+            shown.update(round_half_up(argument / f, decimals) for f in self.readings)
+        for i in self.asked:
+            answer = round_half_up(values[i], decimals)
+            if answer and answer in shown:
+                return self.program.names[i]
+        return None
 
     def search(self, number: int, seed: np.random.SeedSequence, taken: set, tally: Tally,
                rng: np.random.Generator | None = None, start: int = 1) -> Variant:

@@ -15,16 +15,18 @@ from ..source import Source
 from ..spec import Problem, Reader, suggest
 
 KEYS = ("vary", "ask", "tolerance", "decimals", "nice", "preactivation",
-        "allow_zero_gradient", "max_tries")
+        "allow_zero_gradient", "max_tries", "exponentials")
+EXPONENTIALS = ("table", "calculator")  # how a student gets e^t (see Plan.exponential_table)
 GRID_KEYS = ("low", "high", "step", "values", "exclude")
 RULES = ("targets", "undefined", "nice", "relu_zero", "preactivation", "zero_gradient",
-         "loss_decrease", "duplicate")
+         "loss_decrease", "leak", "duplicate")
 RULE_FIELDS = {"duplicate": "variants.vary", "undefined": "variants.vary",
                "targets": "variants.vary",
                "nice": "variants.nice", "relu_zero": "variants.vary",
                "preactivation": "variants.preactivation",
                "zero_gradient": "variants.allow_zero_gradient",
-               "loss_decrease": "variants.vary or learning_rate"}
+               "loss_decrease": "variants.vary or learning_rate",
+               "leak": "variants.exponentials (calculator)"}
 DEFAULT_GRID = {"low": "-1", "high": "1", "step": "0.1"}  # every trained parameter
 DEFAULT_STEP = Fraction(1, 10)
 MAX_TRIES = 10_000
@@ -49,6 +51,7 @@ class Rules:
     preactivation: tuple[Fraction, Fraction] | None
     allowed_zero: frozenset[str]  # gradients that may be 0 (allowed, or 0 by construction)
     max_tries: int
+    exponentials: str = "calculator"  # "table": each question lists the e^t it needs
 
     def to_dict(self) -> dict:
         return {
@@ -61,6 +64,7 @@ class Rules:
              "high": decimal_text(self.preactivation[1])},
             "allow_zero_gradient": sorted(self.allowed_zero),
             "max_tries": self.max_tries,
+            "exponentials": self.exponentials,
             "order": list(RULES),
         }
 
@@ -91,7 +95,26 @@ class _Reader(Reader):
                      preactivation=self.preactivation(raw.get("preactivation")),
                      allowed_zero=self.allowed_zero(raw.get("allow_zero_gradient", False),
                                                     vary),
-                     max_tries=tries)
+                     max_tries=tries,
+                     exponentials=self.exponentials(raw.get("exponentials"), ask))
+
+    def exponentials(self, raw, ask: tuple[str, ...]) -> str:
+        """'table' (each question lists e^t for its own arguments t = factor·z) unless a
+        pre-activation z of an exponential layer is asked, whose value the table would show:
+        then, or when written so, 'calculator' (the sheet says one is allowed). Any other
+        table entry that happens to show an asked value is caught per draw (rule 'leak')."""
+        leaking = [name for name in ask if self.graph.nodes[name].label.kind == "z"
+                   and ACTIVATIONS[self.problem.layers[
+                       self.graph.nodes[name].label.layer].activation].exponent is not None]
+        if raw is None:
+            return "calculator" if leaking else "table"
+        if raw not in EXPONENTIALS:
+            self.fail(("exponentials",), f"one of {', '.join(EXPONENTIALS)}",
+                      f"{self.show(raw)}{suggest(str(raw), EXPONENTIALS)}")
+        if raw == "table" and leaking:
+            self.fail(("exponentials",), "calculator when a pre-activation is asked "
+                      f"(the table's e^{{…}} would show {leaking[0]})", "table")
+        return raw
 
     def nice(self, raw) -> int | None:
         if raw is None:
@@ -100,6 +123,14 @@ class _Reader(Reader):
             raw = {"decimals": raw}
         self.mapping(raw, ("nice",), ("decimals",))
         places = self.integer(raw.get("decimals", "0"), ("nice", "decimals"), 0, 12)
+        if self.graph.kind == "circuit":
+            from ..circuit import transcendental
+            found = transcendental(self.problem)
+            if found:
+                self.fail(("nice",), "a graph without exp, log, tanh or sigmoid "
+                          "(exponentials never have finitely many decimals)",
+                          f"{found[1]} in node {found[0]}")
+            return places
         for index, layer in enumerate(self.problem.layers[1:], 1):
             if not ACTIVATIONS[layer.activation].nice:
                 nice = ", ".join(name for name, a in ACTIVATIONS.items() if a.nice)
@@ -134,6 +165,8 @@ class _Reader(Reader):
         givens = [node for node in graph if node.formula is None]
         if key == "parameters":
             return 0, problem.trained()
+        if graph.kind == "circuit":  # a computation graph: its inputs by name
+            return self.circuit_targets(key, path)
         if key in ("x", "y"):
             return 1, [n.name for n in givens if n.label.kind == key]
         match = re.fullmatch(r"([xy])\[(\d+)\]", key)
@@ -156,6 +189,20 @@ class _Reader(Reader):
                    *problem.names, *problem.entries()]
         self.fail(path, "parameters, W<l>, b<l>, an entry such as W1[1,2], a name from "
                   "'names', x, y, x[i], y[k] or lr", f"'{key}'{suggest(key, choices)}")
+
+    def circuit_targets(self, key: str, path: tuple) -> tuple[int, list[str]]:
+        """``inputs`` (every input), an input's name, or lr."""
+        problem = self.problem
+        if key == "inputs":
+            return 0, list(problem.inputs)
+        if key in problem.inputs:
+            return 2, [key]
+        if key == "lr" and problem.learning_rate is not None:
+            return 2, ["lr"]
+        choices = ["parameters", "inputs", *problem.inputs,
+                   *(["lr"] if problem.learning_rate else [])]
+        self.fail(path, "parameters, inputs, an input's name "
+                  f"({', '.join(problem.inputs)}) or lr", f"'{key}'{suggest(key, choices)}")
 
     def grid(self, raw, path: tuple, kind: str) -> Grid | None:
         if raw == "given":
@@ -315,6 +362,8 @@ class _Reader(Reader):
                         self.fail(("allow_zero_gradient", index), "a gradient such as "
                                   "grad.W1[1,2] or grad.W1", f"'{item}'")
                     allowed.add(name)
+        if self.graph.kind == "circuit":
+            return frozenset(allowed)
         zero_inputs = set()
         for j in range(1, self.problem.layers[0].units + 1):
             nodes = [n for n in self.graph if n.formula is None and n.label.kind == "x"

@@ -1,56 +1,49 @@
-"""Every view of a variant from the same exact values: the question, the worked
-solution, the answer key and the Moodle question; the templates hold their words."""
+"""Every view of a variant from the same exact values: the question (LaTeX, and HTML for
+the learning platforms), the worked solution (LaTeX, and HTML feedback), the answer key
+with its fair marking ranges, and the variant as an ordinary spec; the templates hold
+their words."""
 
 from __future__ import annotations
 
+import functools
+import json
 from dataclasses import dataclass
 from fractions import Fraction
 
-import mpmath
-
-from ..decimals import decimal_text, fixed_text, round_half_up
+from ..decimals import decimal_text, fixed_text
 from ..losses import LOSSES
 from ..render import fill
-from .plan import Plan, Variant, _fraction
+from . import diagram
+from .marking import Marking
+from .plan import Plan, Variant
+
+FORMATS = ("moodle", "qti", "prairielearn")  # `symprop variants --format`
+FEEDBACK_FORMATS = ("moodle", "qti")  # the formats that carry the worked solution as HTML
+DIAGRAM_BOX = r"\usebox{\symnetwork}"  # a page that lays its numbers over the picture
 
 
-# numbers as text ---------------------------------------------------------------------------
-def exponentials(plan: Plan, variant: Variant) -> list[dict]:
-    """The "values you may use" table: e^{argument} for each exponential the asked
-    quantities need, the argument as a student sees it (rounded to the key's decimals)."""
-    decimals, seen, out = plan.rules.decimals, set(), []
-    for index, factor in plan.exponent_nodes:
-        argument = round_half_up(_fraction(variant.values[index]) * factor, decimals)
-        if argument in seen:
-            continue
-        seen.add(argument)
-        row = plan.exponential_rows.get(argument)
-        if row is None:
-            with mpmath.workdps(40):
-                value = mpmath.exp(mpmath.mpf(argument.numerator) / argument.denominator)
-            row = plan.exponential_rows[argument] = {
-                "argument": decimal_text(argument), "value": fixed_text(value, decimals)}
-        out.append(row)
-    return out
-
-
-def key_of(plan: Plan, variant: Variant, symbols: dict | None = None) -> dict:
+def key_of(plan: Plan, variant: Variant, symbols: dict | None = None,
+           marks: list | None = None) -> dict:
     """The answer key of one variant: every asked quantity, rounded and exact, with its
-    LaTeX symbol in the sheets' notation (``symbols``: Views.tex)."""
+    LaTeX symbol in the sheets' notation (``symbols``: Views.tex) and, with ``marks``
+    (Marking.marks), the carried answer and the ranges that get full credit; and the
+    givens, the drawn ones marked."""
     rules, names = plan.rules, plan.program.names
     answers = []
-    for i in plan.asked:
+    for k, i in enumerate(plan.asked):
         value = variant.values[i]
         answers.append({
             "name": names[i], "symbol": symbols[names[i]] if symbols else None,
             "value": fixed_text(value, rules.decimals),
             "tolerance": plan.tolerance_texts[names[i]],
+            **(marks[k].to_dict() if marks else {}),
             "exact": (str(value) if value.denominator != 1 else str(value.numerator))
             if type(value) is Fraction else None,
             "float": float(value),
         })
     texts = plan.given_texts
-    given = [{"name": names[i], "value": texts.get(v) or decimal_text(v)}
+    given = [{"name": names[i], "value": texts.get(v) or decimal_text(v),
+              "drawn": names[i] in rules.vary}
              for v, i in zip(variant.givens, plan.program.givens, strict=True)]
     return {"variant": variant.number, "spawn_key": list(variant.spawn_key),
             "draw": variant.draw, "decimals": rules.decimals, "givens": given,
@@ -60,27 +53,46 @@ def key_of(plan: Plan, variant: Variant, symbols: dict | None = None) -> dict:
 # views ---------------------------------------------------------------------------------------
 class Views:
     """The templates and everything about the graph that no draw changes, prepared once;
-    each variant's question, solution, key and Moodle question are fill-ins from the same
-    exact values."""
+    each variant's question, solution, key and learning-platform texts are fill-ins from
+    the same exact values. ``formats`` says which platform files the run writes (their
+    per-variant texts are made only when needed)."""
 
-    def __init__(self, plan: Plan, user_templates=None):
+    def __init__(self, plan: Plan, user_templates=None, formats=("moodle",)):
         from ..render import load
         from ..sheets import SheetRenderer
-        from .moodle import cloze_escape
 
         self.plan = plan
+        self.formats = tuple(formats)
+        graph, problem = plan.graph, plan.problem
+        self.circuit = graph.kind == "circuit"  # a computation graph (graph: spec)
         self.templates = {name: load(name, user_templates) for name in (
             "question.tex.j2", "variants-document.tex.j2", "variants-solution.tex.j2",
-            "moodle.xml.j2")}
-        graph, problem = plan.graph, plan.problem
+            "moodle.xml.j2", "question.html.j2", "feedback.html.j2", "variant-spec.yaml.j2")}
+        if self.circuit:
+            self.templates["question.tex.j2"] = load("circuit-question.tex.j2",
+                                                     user_templates)
         self.sheet = SheetRenderer(graph, user_templates)  # prepared once per graph
-        self.packages = list(dict.fromkeys(("amsmath", "amssymb", "booktabs",
-                                            *SheetRenderer.PREAMBLE_PACKAGES)))
+        self.user_templates = user_templates
+        self.packages = list(dict.fromkeys(("amsmath", "amssymb", "booktabs", "graphicx",
+                                            *self.sheet.PREAMBLE_PACKAGES)))
+        givens = {plan.program.names[i]: v for i, v in zip(plan.program.givens, plan.base,
+                                                           strict=True)}
+        # the network's picture without numbers (symprop.variants.diagram), the same for
+        # every draw; a computation graph's question draws its circuit itself
+        self.diagram = None if self.circuit else \
+            diagram.geometry(self.sheet.network(givens, plan.rules.decimals))
         self.tex = self.sheet.symbols  # the sheet's notation, for every view of a variant
-        self.tex_cloze = {name: cloze_escape(tex) for name, tex in self.tex.items()}
         printer = self.sheet.printer
+        self.width = 3
+        if self.circuit:
+            calculator = self.sheet.circuit.functions & {"exp", "log", "tanh", "sigmoid",
+                                                         "sqrt"}
+            self.static = {**self.sheet.question_context(plan.rules.decimals),
+                           "exponential_rule": "calculator" if calculator else None}
+            return
         self.static = {
             "problem": {"name": problem.name, "description": problem.description},
+            "circuit": False,
             "layers": [{"units": graph.size("x")}] + [  # the input layer first
                 {"units": len(graph.vector("z", l, example=graph.examples[0])),
                  "activation": graph.activation(l).name,
@@ -90,12 +102,26 @@ class Views:
             "reduction": problem.reduction, "steps": problem.steps,
             "frozen": [self.tex[e] for e in problem.entries() if e in problem.frozen],
             "decimals": plan.rules.decimals,
+            "exponential_rule": plan.rules.exponentials if plan.exponent_nodes else None,
             "symbols": {"W": [printer.vector("W", l) for l in graph.layers],
                         "b": [printer.vector("b", l) for l in graph.layers],
                         "x": [printer.vector("x", None, ex) for ex in graph.examples],
                         "y": [printer.vector("y", None, ex) for ex in graph.examples]},
         }
-        self.width = 3
+
+    @functools.cached_property
+    def marking(self) -> Marking:
+        """The fair ranges (prepared when a key first needs them)."""
+        return Marking(self.plan)
+
+    def fill(self, name: str, context: dict) -> str:
+        """Any template by name (loaded once), e.g. the PrairieLearn files."""
+        template = self.templates.get(name)
+        if template is None:
+            from ..render import load
+
+            template = self.templates[name] = load(name, self.user_templates)
+        return fill(template, context)
 
     def label(self, number: int) -> str:
         return str(number).zfill(self.width)
@@ -106,42 +132,144 @@ class Views:
         given = {item["name"]: item["value"] for item in key["givens"]}
         parameters = [{"layer": l,
                        "weights": [[given[e] for e in row] for row in graph.weights(l)],
-                       "biases": [given[e] for e in graph.biases(l)]} for l in graph.layers]
+                       "biases": [given[e] for e in graph.biases(l)],
+                       "bias_column": [[given[e]] for e in graph.biases(l)]}
+                      for l in graph.layers]
         examples = [{"x": [given[n] for n in graph.vector("x", example=ex)],
                      "y": [given[n] for n in graph.vector("y", example=ex)]}
                     for ex in graph.examples]
         label = self.label(variant.number)
         values = dict(zip(plan.program.names, variant.values, strict=True))
-        answers = [{**answer, "tex": self.tex[answer["name"]],
-                    "tex_cloze": self.tex_cloze[answer["name"]]}
-                   for answer in key["answers"]]
+        network = None if self.circuit else self.sheet.network(values, plan.rules.decimals)
+        answers = [{**answer, "tex": self.tex[answer["name"]]} for answer in key["answers"]]
+        if self.circuit:  # its inputs, as drawn
+            parameters, examples = [], []
+            self.static["inputs"] = [{"symbol": self.tex[n], "value": given[n]}
+                                     for n in graph.inputs]
         return {**self.static, "parameters": parameters, "examples": examples,
-                "lr": given.get("lr"), "exponentials": exponentials(plan, variant),
-                "network": self.sheet.network(values, plan.rules.decimals),
+                "lr": given.get("lr"), "exponentials": plan.exponential_table(variant.values),
+                "network": network, "diagram": self.diagram,
+                "diagram_texts": None if network is None else diagram.texts(network),
                 "ask": answers, "answers": answers,
                 "variant": {"number": variant.number, "label": label,
-                            "idnumber": f"{problem.name}-{label}"}}
+                            "idnumber": f"{problem.name}-{label}",
+                            "spawn_key": ":".join(map(str, variant.spawn_key)),
+                            "draw": variant.draw}}
 
     def question(self, context: dict) -> str:
         """The question as a page body (one page range of questions.pdf)."""
         return fill(self.templates["question.tex.j2"], context)
 
-    def solution(self, variant: Variant, context: dict) -> str:
+    def statement(self, context: dict) -> str:
+        """The question as HTML with MathJax maths (Moodle, QTI, PrairieLearn)."""
+        return fill(self.templates["question.html.j2"], context)
+
+    def numbers(self, variant: Variant):
+        """The variant's sheet numbers, shared by its solution page and its feedback."""
+        values = dict(zip(self.plan.program.names, variant.values, strict=True))
+        return self.sheet.numbers(values, decimals=self.plan.rules.decimals)
+
+    def solution(self, variant: Variant, context: dict, numbers=None) -> str:
         """The worked solution as a page body (one page range of solutions.pdf): the
         solution-sheet renderer's body for this variant's values, and its answer key."""
-        names = self.plan.program.names
-        values = dict(zip(names, variant.values, strict=True))
-        sheet = self.sheet.tex(values, decimals=self.plan.rules.decimals, standalone=False,
-                               diagram=False)  # the question sheet carries the diagram
+        numbers = numbers or self.numbers(variant)
+        sheet = self.sheet.tex(numbers.values, decimals=self.plan.rules.decimals,
+                               standalone=False, diagram=False,  # the question carries it
+                               numbers=numbers)
         return fill(self.templates["variants-solution.tex.j2"], {**context, "sheet": sheet})
 
-    def document(self, pages: list[str]) -> str:
-        return fill(self.templates["variants-document.tex.j2"],
-                    {"pages": pages, "packages": self.packages})
+    def feedback(self, variant: Variant, context: dict, numbers=None) -> str:
+        """The worked solution as HTML with MathJax maths: the solution sheet's worked
+        lines (``SheetRenderer.context``) for the platforms' feedback."""
+        numbers = numbers or self.numbers(variant)
+        sheet = self.sheet.context(numbers.values, decimals=self.plan.rules.decimals,
+                                   diagram=False, numbers=numbers)
+        return fill(self.templates["feedback.html.j2"], {**sheet, "variant": context["variant"]})
 
-    def moodle(self, contexts: list[dict]) -> str:
+    def spec(self, variant: Variant, key: dict, source: str, seed: int) -> str:
+        """The variant as an ordinary spec file (YAML)."""
+        plan, problem, graph = self.plan, self.plan.problem, self.plan.graph
+        given = {item["name"]: _yaml_number(item["value"]) for item in key["givens"]}
+
+        def row(names):
+            return "[" + ", ".join(given[n] for n in names) + "]"
+
+        variant_context = {"label": self.label(variant.number),
+                           "spawn_key": list(variant.spawn_key), "draw": variant.draw}
+        name = json.dumps(f"{problem.name} (variant {self.label(variant.number)})",
+                          ensure_ascii=False)
+        description = json.dumps(problem.description, ensure_ascii=False) \
+            if problem.description else ""
+        if self.circuit:  # a graph: spec with this variant's inputs
+            spec = {"name": name, "description": description,
+                    "inputs": [f"{json.dumps(n)}: {given[n]}" for n in problem.inputs],
+                    "nodes": [(json.dumps(f.name), json.dumps(f.text)) for f in problem.nodes],
+                    "output": json.dumps(problem.output),
+                    "learning_rate": given.get("lr"),
+                    "parameters": [json.dumps(n) for n in problem.updated],
+                    "nudges": [f"{{{json.dumps(n.written)}: "
+                               f"{_yaml_number(decimal_text(n.amount))}}}"
+                               for n in problem.nudges],
+                    "max_at_tie": problem.max_at_tie if problem.tie_stated else None,
+                    "relu_derivative_at_zero": _yaml_number(decimal_text(
+                        problem.relu_derivative_at_zero)),
+                    "digits": plan.rules.decimals}
+            return fill(self.templates["variant-spec.yaml.j2"], {
+                "spec": spec, "source": source, "seed": seed, "variant": variant_context,
+                "circuit": True})
+        layers = [[f"units: {graph.size('x')}"]]
+        for l in graph.layers:
+            layer = problem.layers[l]
+            entry = [f"units: {layer.units}", f"activation: {layer.activation}",
+                     f"bias: {_BIAS[layer.bias]}"]
+            if layer.activation == "leaky_relu":
+                entry.append(f"alpha: {_yaml_number(decimal_text(layer.alpha))}")
+            layers.append(entry)
+        parameters = []
+        for l in graph.layers:
+            parameters.append((f"W{l}", "[" + ", ".join(row(r) for r in graph.weights(l))
+                               + "]"))
+            if graph.biases(l):
+                parameters.append((f"b{l}", row(graph.biases(l))))
+        spec = {
+            "name": name, "description": description,
+            "layers": layers, "parameters": parameters,
+            "names": [f"{json.dumps(alias)}: {json.dumps(entry)}"
+                      for alias, entry in problem.names.items()],
+            "frozen": [json.dumps(e) for e in problem.entries() if e in problem.frozen],
+            "data": [{"x": row(graph.vector("x", example=ex)),
+                      "y": row(graph.vector("y", example=ex))} for ex in graph.examples],
+            "loss": problem.loss, "reduction": problem.reduction,
+            "learning_rate": given.get("lr"), "steps": problem.steps,
+            "relu_derivative_at_zero": _yaml_number(decimal_text(
+                problem.relu_derivative_at_zero)),
+            "digits": plan.rules.decimals,
+        }
+        return fill(self.templates["variant-spec.yaml.j2"], {
+            "spec": spec, "source": source, "seed": seed, "variant": variant_context,
+            "circuit": False})
+
+    def document(self, pages: list[str]) -> str:
+        """A LaTeX document around pages; with question pages, it draws their picture
+        without numbers once (the pages lay their numbers over it)."""
+        drawn = any(DIAGRAM_BOX in page for page in pages)
+        return fill(self.templates["variants-document.tex.j2"],
+                    {"pages": pages, "packages": self.packages,
+                     "diagram": self.diagram if drawn else None})
+
+    def moodle(self, rendered: list[Rendered]) -> str:
         return fill(self.templates["moodle.xml.j2"],
-                    {"category": self.plan.problem.name, "questions": contexts})
+                    {"category": self.plan.problem.name,
+                     "questions": [{**item.context, "statement": item.statement,
+                                    "feedback": item.feedback} for item in rendered]})
+
+
+_BIAS = {"yes": "true", "no": "false", "shared": "shared"}
+
+
+def _yaml_number(text: str) -> str:
+    """A number for a YAML spec: a decimal as it is, a ratio quoted ("1/3")."""
+    return json.dumps(text) if "/" in text else text
 
 
 @dataclass
@@ -153,26 +281,40 @@ class Rendered:
     context: dict
     question: str  # page body
     solution: str  # page body
+    statement: str = ""  # HTML (Moodle, QTI)
+    feedback: str = ""  # HTML worked solution (Moodle, QTI)
 
 
 def render(plan: Plan, views: Views, variant: Variant) -> Rendered:
-    key = key_of(plan, variant, views.tex)
+    marks = views.marking.marks(variant)
+    key = key_of(plan, variant, views.tex, marks)
     context = views.context(variant, key)
+    platforms = any(f in views.formats for f in FEEDBACK_FORMATS)
+    numbers = views.numbers(variant)  # computed once for the page and the feedback
     return Rendered(variant, key, context, views.question(context),
-                    views.solution(variant, context))
+                    views.solution(variant, context, numbers),
+                    views.statement(context) if platforms else "",
+                    views.feedback(variant, context, numbers) if platforms else "")
 
 
 def key_csv(plan: Plan, rendered: list[Rendered]) -> str:
-    """One row per variant, one column per asked quantity (rounded values)."""
+    """One row per variant: its seed, the drawn givens, and per asked quantity the key's
+    answer and the range that gets full credit."""
     import csv
     import io
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["variant", "spawn_key", "draw", *plan.rules.ask])
+    drawn = list(plan.rules.vary)
+    writer.writerow(["variant", "spawn_key", "draw", *drawn,
+                     *(f"{name}{part}" for name in plan.rules.ask
+                       for part in ("", " low", " high"))])
     for item in rendered:
         key = item.key
+        given = {g["name"]: g["value"] for g in key["givens"]}
         writer.writerow([item.context["variant"]["label"],
                          ":".join(map(str, key["spawn_key"])), key["draw"],
-                         *(answer["value"] for answer in key["answers"])])
+                         *(given[name] for name in drawn),
+                         *(text for answer in key["answers"]
+                           for text in (answer["value"], *answer["range"]))])
     return buffer.getvalue()
