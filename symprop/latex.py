@@ -25,7 +25,6 @@ true minus (TeX's math minus), never ``-0`` and never float noise.
 
 from __future__ import annotations
 
-import math
 import re
 from fractions import Fraction
 
@@ -34,18 +33,11 @@ from sympy import Integer, Pow, Rational, Symbol, exp, log, tanh
 from sympy.printing.latex import LatexPrinter
 
 from .activations import ACTIVATIONS
-from .decimals import (
-    binary_exponent,
-    fixed_text,
-    leading_place,
-    ratio,
-    round_half_up,
-    scientific_parts,
-    to_fraction,
-)
+from .decimals import to_fraction
+from .display import scientific as display_scientific
+from .display import shown, shown_exactly
+from .display import written as display_written
 
-FIXED_LIMIT = 10**15  # from here on numbers are shown in scientific notation
-MAX_PLACES = 12  # a given or a significant-figures value needing more is shown as m × 10^e
 SLOT = re.compile("\x00(\\d+)([bw])\x00")  # a placeholder: index, bare or wrap-if-negative
 NEG = "\x01"  # a leading minus in a skeleton
 BREAK = "\x02"  # a place to break a long sum (before its second, third, … term; sheets.layout)
@@ -73,102 +65,22 @@ class Slot(Symbol):
         return slot
 
 
-# numbers ---------------------------------------------------------------------------------
+# numbers: the one number display (symprop.display), written as LaTeX ---------------------
 def number(value, decimals: int = 4, natural: bool = False,
            significant: int | None = None) -> str:
-    """A value as LaTeX: ``decimals`` fixed places (or ``significant`` figures), rounded
-    half up on the exact value.
-
-    ``natural`` prints a terminating decimal with at most that many places as it is
-    written (0.5, −0.3, 1). No '-0', no float noise. Scientific notation where fixed
-    places would hide the value: from 10¹⁵ up, and for a value other than 0 that would
-    round to 0 (0.00002 at 4 decimals is 2.000 × 10⁻⁵, not 0.0000). Integer arithmetic
-    only: this runs for every number of a sheet."""
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return _special(value)
-        value = Fraction(value)
-    try:
-        numerator, denominator = ratio(value)
-    except ValueError:  # mpmath's inf, -inf and nan
-        return _special(value)
-    except OverflowError:  # beyond 2^±65,536 (e^{±10¹²}): decided from the exponent
-        if binary_exponent(value) > 0 or significant is not None:
-            return scientific(value, decimals + 1 if significant is None else significant)
-        return scientific(value, decimals) if decimals else "0"
-    if abs(numerator) >= FIXED_LIMIT * denominator:
-        return scientific(Fraction(numerator, denominator),
-                          decimals + 1 if significant is None else significant)
-    if significant is not None:
-        if not numerator:
-            return "0"
-        exact = Fraction(numerator, denominator)
-        decimals = significant - 1 - leading_place(exact)
-        if decimals > MAX_PLACES:
-            return scientific(exact, significant)
-        if decimals < 0:  # 1234.56 to 3 figures is 1230
-            return str(round_half_up(exact / _pow10(-decimals), 0) * _pow10(-decimals))
-    elif numerator and decimals and 2 * abs(numerator) * _pow10(decimals) < denominator:
-        return scientific(Fraction(numerator, denominator), decimals)
-    text = fixed_text(value, decimals)
-    if natural and decimals and numerator * _pow10(decimals) % denominator == 0:
-        text = text.rstrip("0").rstrip(".")
-    return text
+    """A value as LaTeX at ``decimals`` places (or ``significant`` figures); see
+    symprop.display.shown."""
+    return shown(value, decimals, significant, natural).latex
 
 
 def written(value, decimals: int = 4, significant: int | None = None) -> str:
-    """A given as its author wrote it: every place of a terminating decimal (0.00005,
-    0.123456); others (1/3) as ``number`` shows computed values."""
-    numerator, denominator = ratio(value)
-    places = _terminating_places(denominator)
-    if places is None or places > MAX_PLACES or abs(numerator) >= FIXED_LIMIT * denominator:
-        return number(value, decimals, significant=significant)
-    return number(value, places, natural=True)
-
-
-def _terminating_places(denominator: int) -> int | None:
-    """How many decimal places 1/denominator needs, or None if it never terminates."""
-    twos = fives = 0
-    while denominator % 2 == 0:
-        denominator //= 2
-        twos += 1
-    while denominator % 5 == 0:
-        denominator //= 5
-        fives += 1
-    return max(twos, fives) if denominator == 1 else None
-
-
-def _special(value) -> str:
-    """∞, −∞, or 'undefined' for NaN."""
-    if value != value:
-        return r"\text{undefined}"
-    return r"\infty" if value > 0 else r"-\infty"
-
-
-def shown_exactly(value, decimals: int, significant: int | None = None) -> bool:
-    """Whether ``number`` shows an exact value exactly ('=' rather than '≈')."""
-    if type(value) is not Fraction:
-        return False
-    if significant is None and value and decimals and \
-            2 * abs(value.numerator) * _pow10(decimals) < value.denominator:
-        significant = decimals  # shown in scientific notation, as number does
-    if significant is None or not value:
-        return _pow10(decimals) % value.denominator == 0
-    places = significant - 1 - leading_place(value)
-    return (value * Fraction(10) ** places).denominator == 1
-
-
-_POW10 = [10**k for k in range(64)]
-
-
-def _pow10(k: int) -> int:
-    return _POW10[k] if k < 64 else 10**k
+    """A given as its author wrote it (symprop.display.written), as LaTeX."""
+    return display_written(value, decimals, significant).latex
 
 
 def scientific(value, digits: int = 2) -> str:
     """``digits`` significant figures as m \\times 10^{e}; 0 as 0."""
-    text, exponent = scientific_parts(value, digits)
-    return text if exponent == 0 else f"{text} \\times 10^{{{exponent}}}"
+    return display_scientific(value, digits).latex
 
 
 def wrapped(text: str) -> str:

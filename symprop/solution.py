@@ -7,8 +7,9 @@ from fractions import Fraction
 
 from . import __version__
 from .crosscheck import against_finite_differences, against_numpy
-from .decimals import decimal_text, fixed, fixed_text, places_for, round_half_up, significant_text
+from .decimals import decimal_text, places_for, round_half_up, significant_text
 from .derive import build
+from .display import shown
 from .errors import VerificationError
 from .evaluate import Program, carry, evaluate, is_exact
 from .proof import SYMBOLIC_SECONDS, prove
@@ -16,8 +17,6 @@ from .spec import Problem
 
 JSON_SCHEMA_VERSION = 1
 JSON_DIGITS = 32
-FIXED_LIMIT = 10**15
-MAX_FIXED_PLACES = 30  # a value needing more places is written in scientific notation
 
 
 class Solution:
@@ -63,16 +62,11 @@ class Solution:
 
     def text(self, name: str, decimals: int | None = None,
              significant: int | None = None) -> str:
-        """The value as a careful author writes it: fixed places, no '-0'; scientific
-        notation from 10¹⁵ up, where fixed places stop being readable."""
-        value = self.values[name]
-        if abs(value) >= FIXED_LIMIT:
-            return significant_text(value, (decimals or self.problem.digits) + 1)
-        places = places_for(value, decimals if decimals is not None else self.problem.digits,
-                            significant)
-        if places > MAX_FIXED_PLACES and significant is not None:  # 5.076e-435
-            return significant_text(value, significant)
-        return fixed_text(value, places)
+        """The value as the sheets show it (symprop.display): fixed places, no '-0';
+        scientific notation from 10¹⁵ up and for a value other than 0 that would round to
+        0 ('7.219e-35', not '0.0000')."""
+        return shown(self.values[name], self.problem.digits if decimals is None else decimals,
+                     significant).text
 
     def precision(self, name: str) -> dict:
         """How well the value is known: {"significant_digits": None, "absolute_error":
@@ -171,15 +165,7 @@ def _fixed_text(value, decimals: int, significant: int | None = None) -> str | N
     """Carry-mode text; None where the rounded values make the step undefined (e.g. 1/0)."""
     if type(value) is not Fraction:
         return None
-    if abs(value) >= FIXED_LIMIT:
-        return significant_text(value, decimals + 1 if significant is None else significant)
-    places = max(places_for(value, decimals, significant), 0)
-    if places > MAX_FIXED_PLACES and significant is not None:
-        return significant_text(value, significant)
-    if (value * 10**places).denominator != 1:  # significant-figure rounding of tiny values
-        places = len(str(value.denominator))
-        value = round_half_up(value, places)
-    return fixed(value, places)
+    return shown(value, decimals, significant).text
 
 
 def _comparison_dict(comparison) -> dict:

@@ -124,3 +124,29 @@ def test_user_templates_run_in_the_sandbox(tmp_path):
     renderer = SheetRenderer(solution.graph, folder)
     with pytest.raises(RenderError, match="sandbox"):
         renderer.tex(dict(solution.values.items()))
+
+
+def test_one_number_display_for_the_sheet_the_table_and_the_json():
+    """tanh′(40) = 1 − tanh²(40) ≈ 4e⁻⁸⁰ = 7.2190…e−35 (written out by hand below): the
+    sheet, Solution.text, the JSON and the terminal table all show it, none as 0.0000."""
+    import mpmath
+
+    from symprop.views import solution_table
+
+    text = """
+layers: [{units: 1}, {units: 1, activation: tanh}]
+parameters: {W1: [[40]], b1: [0]}
+data: [{x: 1, y: 0}]
+loss: half_squared_error
+"""
+    solution = loads(text).solve()
+    with mpmath.workdps(50):
+        expected = 1 - mpmath.tanh(40) ** 2
+    figures = mpmath.nstr(expected, 4, strip_zeros=False)  # '7.219e-35'
+    mantissa, exponent = figures.split("e")
+    assert solution.text("dact1[1]") == f"{mantissa}e{int(exponent):+d}" == "7.219e-35"
+    rounded = {q["name"]: q["rounded"] for q in solution.to_dict()["quantities"]}
+    assert rounded["dact1[1]"] == "7.219e-35"
+    assert "7.219e-35" in solution_table(solution)
+    sheet = SheetRenderer(solution.graph).tex(dict(solution.values.items()))
+    assert r"7.219 \times 10^{-35}" in sheet
