@@ -60,10 +60,7 @@ class SheetRenderer:
             [name for name in self.lines if name not in graph.nodes]  # every number shown
         self.given_equations = self._given_equations()
         self.functions = self._functions()
-        self._widths: dict[str, float] = {}
-        self._layouts: dict[tuple, object] = {}
-        self._equation_names: dict[str, list] = {}
-        self._nominals: dict[tuple, str] = {}
+        self._prepare_layout()
         self.user_templates = user_templates
         self.tex_template = templates.load(TEX_TEMPLATE, user_templates)
         self.body_template = templates.load(BODY_TEMPLATE, user_templates)
@@ -71,6 +68,13 @@ class SheetRenderer:
         self.fast = user_templates is None and self.SKELETONS
         self._skeletons: dict[tuple, dict[tuple, list[Skeleton]]] = {}
         self._line_order: dict[tuple, list[str]] = {}
+
+    def _prepare_layout(self) -> None:
+        """The caches of line breaking (symprop.sheets.layout), kept per renderer."""
+        self._widths: dict[str, float] = {}
+        self._layouts: dict[tuple, object] = {}
+        self._equation_names: dict[str, list] = {}
+        self._nominals: dict[tuple, str] = {}
 
     # what the plan adds once per graph ---------------------------------------------------
     def _prepare_fused(self) -> None:
