@@ -4,7 +4,7 @@ per graph, rendering its .tex for given numbers (the goal is under 20 ms; ideall
 once per structure is filled in), rendering the HTML page, and building the PDF with
 pdflatex.
 
-    python bench/render.py [--repeat N] [--spec PATH]
+    python bench/render.py [--repeat N] [--spec PATH] [--no-skeleton]
 """
 
 from __future__ import annotations
@@ -37,7 +37,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--spec", default=str(ROOT / "examples" / "textbook-2-2-1.yaml"))
+    parser.add_argument("--no-skeleton", action="store_true",
+                        help="render every sheet in full (without the skeleton cache)")
     args = parser.parse_args()
+    SheetRenderer.SKELETONS = not args.no_skeleton
     solution = Solution(load(args.spec), verify=False)
     values, carry = dict(solution.values.items()), solution.carry(solution.problem.digits)
     checks = {"numpy": {"agrees": True, "compared": 41, "tolerance": 1e-9,

@@ -4,6 +4,7 @@ to the naive path that re-derives symbolically for each variant; then the PDF bu
 questions.pdf and solutions.pdf side by side, as `symprop variants --pdf` builds them.
 
     .venv/bin/python bench/variants.py [-n 1000] [--naive 10] [--pdf 200] [--jobs 1 2]
+                                       [--no-skeleton]
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from symprop.sheets import SheetRenderer
 from symprop.solution import Solution
 from symprop.spec import load
 from symprop.tex import build_pdf
@@ -65,7 +67,10 @@ def main() -> None:
     parser.add_argument("--naive", type=int, default=10)
     parser.add_argument("--pdf", type=int, default=200)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--no-skeleton", action="store_true",
+                        help="render every sheet in full (without the skeleton cache)")
     args = parser.parse_args()
+    SheetRenderer.SKELETONS = not args.no_skeleton
     print(f"{'spec':28} {'jobs':>4} {'prepare':>8} {f'{args.n} variants':>14} "
           f"{'variants/s':>11} {'naive/s':>8} {'sheets (1 job)':>15}")
     for name in SPECS:

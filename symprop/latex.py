@@ -40,8 +40,7 @@ from .display import written as display_written
 
 SLOT = re.compile("\x00(\\d+)([bw])\x00")  # a placeholder: index, bare or wrap-if-negative
 NEG = "\x01"  # a leading minus in a skeleton
-BREAK = "\x02"  # a place to break a long sum (before its second, third, … term)
-TERMS_PER_LINE = 3  # sums of more than 4 terms are broken into lines of 3
+BREAK = "\x02"  # a place to break a long sum (before its second, third, … term; sheets.layout)
 _DERIVATIVE_KINDS = {"grad_yhat", "grad_a", "grad", "dact", "local"}
 _STATE_SYMBOLS = {"velocity": "v", "m": "m", "v": "v", "mhat": r"\hat{m}", "vhat": r"\hat{v}"}
 _HYPERPARAMETERS = {"beta1": r"\beta_1", "beta2": r"\beta_2", "epsilon": r"\epsilon",
@@ -289,19 +288,29 @@ class SheetPrinter(LatexPrinter):
 
     # expressions -----------------------------------------------------------------------
     def _rank(self, expr) -> tuple:
+        """A factor's place in a product: quantities by their kind (η, W, …, ŷ(1 − ŷ)),
+        then groups such as (1 − y), then functions and the values of e^{…}, ln, tanh
+        (y ln ŷ, so that (1 − 0) · (−0.5736) reads as its formula does)."""
         if isinstance(expr, Slot):
-            return (1, *expr.rank)
+            return (1 if expr.rank[0] < 98 else 3, *expr.rank)
         if expr in self.ranks:
             return (1, *self.ranks[expr])
         if expr.is_Add and expr.free_symbols and all(
                 self._rank(s)[1] == 0 for s in expr.free_symbols):
             return (0, 0, 0)  # a coefficient of given rates first: (1 − β₁) ∂L/∂θ
-        return (2, 0, 0)
+        if expr.is_Atom:
+            return (3, 99, 0)
+        inner = min((self._rank(s)[1:] for s in expr.free_symbols), default=(0, 0))
+        return (2 if expr.is_Add else 3, *inner)
 
     def _term_key(self, term) -> tuple:
+        """A term's place in a sum: positive before negative, quantities before numbers,
+        then by the quantities it holds, then the plainer term first (y ln ŷ before
+        (1 − y) ln(1 − ŷ)), so that a formula and its substituted numbers read alike."""
         negative = term.could_extract_minus_sign()
-        symbols = sorted(self._rank(s) for s in term.free_symbols)
-        return (negative, len(symbols) > 0, symbols)
+        symbols = sorted(self._rank(s) for s in term.free_symbols  # not e^{…}, ln values
+                         if not (isinstance(s, Slot) and s.rank[0] >= 98))
+        return (negative, len(symbols) > 0, symbols, term.count_ops())
 
     def _print_Symbol(self, expr, style="plain"):
         if expr in self.names:
@@ -371,8 +380,12 @@ class SheetPrinter(LatexPrinter):
             return rf"\frac{{{top}}}{{{bottom}}}"
         if q != 1:
             prefix = rf"\frac{{{p}}}{{{q}}}"
+            if not numerator:
+                return prefix
+            if len(numerator) == 1 and isinstance(numerator[0], Slot):  # ⅓ · (−0.64)
+                return prefix + r" \cdot " + self._print_Slot(numerator[0], wrap=True)
             return prefix + (" " if not self._settings["dot"] else r" \cdot ") + \
-                self._product(numerator, Integer(1)) if numerator else prefix
+                self._product(numerator, Integer(1))
         return self._product(numerator, p)
 
     def _product(self, factors, coefficient, grouped: bool = True) -> str:
@@ -516,14 +529,6 @@ def _split_minus(text: str) -> list:
     return out
 
 
-def broken(text: str, per_line: int = TERMS_PER_LINE) -> list[str]:
-    """A printed sum as lines of ``per_line`` terms (one line when it is short)."""
-    terms = text.split(BREAK)
-    if len(terms) <= per_line + 1:
-        return ["".join(terms)]
-    return ["".join(terms[k:k + per_line]) for k in range(0, len(terms), per_line)]
-
-
 def fill(parts: list, numbers: list[str]) -> str:
     """A skeleton with its numbers: negative numbers after an operator in parentheses,
     and a leading minus dropped before a zero (−0 · ln 0.4 is written 0 · ln 0.4)."""
@@ -541,5 +546,213 @@ def fill(parts: list, numbers: list[str]) -> str:
     return "".join(out)
 
 
-__all__ = ["SheetPrinter", "Slot", "broken", "fill", "latex", "number", "scientific",
-           "shown_exactly", "skeleton", "wrapped"]
+
+
+# widths: how wide a piece of display maths comes out, estimated ---------------------------
+# Line breaking needs widths before TeX (or the browser) sets the maths. ``width`` estimates
+# the typeset width of display-style LaTeX in em of the text font, from Computer Modern's
+# metrics (cmmi, cmr, cmsy at 10pt; the sheet is set at 11pt, the ratio is the same). It is
+# calibrated against pdflatex over the sheets of tests/corpus (tests/test_layout.py checks
+# that it never underestimates by more than a few per cent).
+_GLYPHS = {**dict.fromkeys("0123456789", 0.5), ".": 0.278, ",": 0.45, ";": 0.45,
+           "(": 0.389, ")": 0.389, "[": 0.278, "]": 0.278, "/": 0.5, "|": 0.278,
+           "!": 0.278, "?": 0.472, "'": 0.3, ":": 0.278,
+           "a": 0.529, "b": 0.429, "c": 0.433, "d": 0.52, "e": 0.466, "f": 0.49, "g": 0.477,
+           "h": 0.576, "i": 0.345, "j": 0.412, "k": 0.521, "l": 0.298, "m": 0.878,
+           "n": 0.6, "o": 0.485, "p": 0.503, "q": 0.446, "r": 0.451, "s": 0.469, "t": 0.361,
+           "u": 0.572, "v": 0.485, "w": 0.716, "x": 0.572, "y": 0.49, "z": 0.465,
+           "W": 0.944, "M": 0.97, "L": 0.681, "K": 0.849, "N": 0.803}
+_UPPER = 0.78  # an italic capital not listed
+_ROMAN = {**dict.fromkeys("0123456789", 0.5), "a": 0.5, "b": 0.556, "c": 0.444,
+          "d": 0.556, "e": 0.444, "f": 0.306, "g": 0.5, "h": 0.556, "i": 0.278, "j": 0.306,
+          "k": 0.528, "l": 0.278, "m": 0.833, "n": 0.556, "o": 0.5, "p": 0.556, "q": 0.528,
+          "r": 0.392, "s": 0.394, "t": 0.389, "u": 0.556, "v": 0.528, "w": 0.722, "x": 0.528,
+          "y": 0.528, "z": 0.444, " ": 0.333, "-": 0.333, ".": 0.278, ",": 0.278,
+          "L": 0.625, "I": 0.361, "J": 0.514, "M": 0.917, "W": 1.028}  # roman (\text) letters
+_BINARY = 0.778 + 2 * 0.222  # + − · with medium spaces either side
+_RELATION = 0.778 + 2 * 0.278  # = ≈ with thick spaces
+_COMMANDS = {
+    "cdot": 0.278 + 2 * 0.222, "odot": _BINARY, "times": _BINARY, "approx": _RELATION,
+    "le": _RELATION, "ge": _RELATION, "leftarrow": 1 + 2 * 0.278, "to": 1 + 2 * 0.278,
+    "partial": 0.566, "nabla": 0.833, "delta": 0.444, "sigma": 0.571, "eta": 0.497,
+    "alpha": 0.64, "theta": 0.469, "ell": 0.417, "top": 0.778, "infty": 1.0,
+    "langle": 0.389, "rangle": 0.389, "quad": 1.0, "qquad": 2.0, ",": 0.167, ":": 0.222,
+    ";": 0.278, "!": -0.167, " ": 0.333, "ln": 1.0, "tanh": 2.17, "max": 1.83,
+    "exp": 1.5, "sum": 1.444, "prime": 0.3, "dots": 1.172, "ldots": 1.172, "cdots": 1.172,
+    "{": 0.5, "}": 0.5, "lbrace": 0.5, "rbrace": 0.5,
+}
+_SKIPPED = {"displaystyle", "textstyle", "limits", "nolimits", "bigl", "bigr", "Bigl",
+            "Bigr", "mathrm", "m@th"}
+_SCRIPT = 0.73  # script size relative to the text size (8pt at 11pt, 7pt at 10pt)
+_DELIMITER = 0.5  # \left( or \right) around display-sized content
+
+
+def width(tex: str, continued: bool = False) -> float:
+    """The estimated typeset width of display-style ``tex``, in em; ``continued``: it
+    follows other maths on its row (a leading + or − is a binary operator)."""
+    return _Width(tex).run(1.0, previous="atom" if continued else "start")
+
+
+class _Width:
+    def __init__(self, tex: str):
+        self.tex, self.i = tex, 0
+        self.opens = False  # the last command opened a group: a minus after it is unary
+
+    def run(self, scale: float, stop: str | None = None, previous: str = "start") -> float:
+        """The width up to ``stop`` (a closing brace) or the end, at ``scale``."""
+        total = 0.0
+        tex = self.tex
+        while self.i < len(tex):
+            char = tex[self.i]
+            if char == stop:
+                self.i += 1
+                return total
+            if char in " \n\t&":
+                self.i += 1
+                continue
+            if char == "{":
+                self.i += 1
+                total += self.run(scale, "}")
+                previous = "atom"
+            elif char in "^_":
+                self.i += 1
+                script = self.argument(scale * _SCRIPT)
+                # a subscript and a superscript stack: only the wider one counts
+                if self.i < len(tex) and tex[self.i] in "^_" and tex[self.i] != char:
+                    self.i += 1
+                    script = max(script, self.argument(scale * _SCRIPT))
+                total += script + 0.1 * scale  # italic correction and \scriptspace
+            elif char == "\\":
+                self.opens = False
+                total += self.command(scale)
+                previous = "operator" if self.opens else "atom"
+                continue
+            elif char in "+-=":
+                alone = previous in ("start", "operator")
+                if char == "=":  # a relation: thick spaces (one at the start of a piece)
+                    total += scale * (0.778 + 0.278 if alone else _RELATION)
+                else:  # a unary minus is an ordinary symbol
+                    total += scale * (0.778 if alone else _BINARY)
+                previous = "operator"
+                self.i += 1
+                continue
+            elif char == "(":
+                total += scale * _GLYPHS[char]
+                previous = "operator"
+                self.i += 1
+                continue
+            else:
+                total += scale * _GLYPHS.get(char, _UPPER if char.isupper() else 0.5)
+                self.i += 1
+            previous = "atom"
+        return total
+
+    def argument(self, scale: float) -> float:
+        """One argument: a braced group, a command or one character."""
+        tex = self.tex
+        while self.i < len(tex) and tex[self.i] == " ":
+            self.i += 1
+        if self.i >= len(tex):
+            return 0.0
+        if tex[self.i] == "{":
+            self.i += 1
+            return self.run(scale, "}")
+        if tex[self.i] == "\\":
+            return self.command(scale)
+        self.i += 1
+        return scale * _GLYPHS.get(tex[self.i - 1], 0.5)
+
+    def group_text(self) -> str:
+        """The raw text of the next braced group."""
+        tex, depth = self.tex, 0
+        start = self.i
+        while self.i < len(tex):
+            if tex[self.i] == "{":
+                depth += 1
+            elif tex[self.i] == "}":
+                depth -= 1
+                if depth == 0:
+                    self.i += 1
+                    return tex[start + 1:self.i - 1]
+            self.i += 1
+        return tex[start + 1:]
+
+    def command(self, scale: float) -> float:
+        tex = self.tex
+        match = re.match(r"\\([A-Za-z@]+|.)", tex[self.i:])
+        name = match.group(1)
+        self.i += len(match.group(0))
+        if name in ("frac", "tfrac", "dfrac"):
+            inner = scale * (0.8 if name == "tfrac" else 1)
+            top = self.argument(inner)
+            bottom = self.argument(inner)
+            return max(top, bottom) + scale * 0.24
+        if name in ("left", "right"):
+            delimiter = re.match(r"\\[A-Za-z]+|.", tex[self.i:]).group(0)
+            self.i += len(delimiter)
+            self.opens = name == "left"
+            return 0.12 * scale if delimiter == "." else _DELIMITER * scale
+        if name == "mathbf":  # bold roman
+            text = self.group_text()
+            if re.fullmatch(r"[A-Za-z0-9.\-]*", text):
+                return 1.15 * scale * sum(_ROMAN.get(c, 0.75) for c in text)
+            return 1.15 * _Width(text).run(scale)
+        if name == "boldsymbol":
+            return 1.12 * self.argument(scale)
+        if name in ("hat", "bar", "tilde", "vec", "mathrm", "mathit", "underline"):
+            return self.argument(scale)
+        if name == "mathcal":
+            self.argument(scale)
+            return 0.7 * scale
+        if name in ("text", "textup", "operatorname", "textbf", "mathrm"):
+            text = re.sub(r"\\[A-Za-z]+|[{}]", "", self.group_text())
+            letters = sum(_ROMAN.get(c, 0.72 if c.isupper() else 0.5) for c in text)
+            return scale * (letters + (0.167 if name == "operatorname" else 0))
+        if name == "begin":
+            return self.matrix(scale, self.group_text())
+        if name in ("end", "hspace", "vspace", "label"):
+            self.group_text()
+            return 0.0
+        if name in _SKIPPED:
+            return 0.0
+        self.opens = name in ("cdot", "odot", "times", "approx", "le", "ge", "quad", "qquad")
+        return scale * _COMMANDS.get(name, 0.6)
+
+    def matrix(self, scale: float, kind: str) -> float:
+        """pmatrix or smallmatrix: the widest cell of each column, the gaps, the fences."""
+        end = self.tex.find(rf"\end{{{kind}}}", self.i)
+        body = self.tex[self.i:end]
+        self.i = end + len(rf"\end{{{kind}}}")
+        small = kind == "smallmatrix"
+        cell_scale = scale * (_SCRIPT if small else 1)
+        rows = [row.split("&") for row in re.split(r"\\\\", body)]
+        columns = max(map(len, rows))
+        widths = [0.0] * columns
+        for row in rows:
+            for k, cell in enumerate(row):
+                widths[k] = max(widths[k], _Width(cell).run(cell_scale))
+        gap = 0.278 if small else 0.91  # \thickspace, or 2\arraycolsep
+        fences = 0.0 if small else 2 * _DELIMITER
+        return sum(widths) + scale * (gap * (columns - 1) + fences)
+
+
+# matrices ----------------------------------------------------------------------------------
+MATRIX_STYLES = ("normal", "small")
+DASH = r"\text{--}"  # a frozen parameter's missing gradient
+
+
+def matrix(cells: list[list], style: str = "normal") -> str:
+    """A grid of printed numbers as a matrix (None: a dash): pmatrix, or at script size
+    (``small``: \\left(smallmatrix\\right)) where the normal one is too wide for the page.
+    A 1×1 grid is its number (in parentheses when negative)."""
+    if len(cells) == 1 and len(cells[0]) == 1:
+        cell = cells[0][0]
+        return DASH if cell is None else wrapped(cell)
+    body = r" \\ ".join(" & ".join(DASH if c is None else c for c in row) for row in cells)
+    if style == "small":
+        return rf"\left(\begin{{smallmatrix}}{body}\end{{smallmatrix}}\right)"
+    return rf"\begin{{pmatrix}}{body}\end{{pmatrix}}"
+
+
+__all__ = ["SheetPrinter", "Slot", "fill", "latex", "matrix", "number",
+           "scientific", "shown_exactly", "skeleton", "width", "wrapped"]

@@ -38,9 +38,11 @@ def available() -> bool:
     return shutil.which(ENGINE) is not None
 
 
-def pdf_bytes(tex: str, runs: int = RUNS, cancel: threading.Event | None = None) -> bytes:
+def pdf_bytes(tex: str, runs: int = RUNS, cancel: threading.Event | None = None,
+              log: list | None = None) -> bytes:
     """Compile LaTeX source ``tex`` (``runs`` times) and return the PDF. Setting ``cancel``
-    (from another thread) stops the engine at once."""
+    (from another thread) stops the engine at once; ``log``, a list, receives the last
+    run's log text (overfull boxes, for tests)."""
     if not available():
         raise RenderError(f"{ENGINE} not found: install TeX Live (see the README) to build PDFs")
     env = dict(os.environ, openin_any="p", openout_any="p", shell_escape="f",
@@ -55,6 +57,8 @@ def pdf_bytes(tex: str, runs: int = RUNS, cancel: threading.Event | None = None)
             if result.returncode != 0:
                 raise RenderError(f"{ENGINE} failed: "
                                   f"{_failure(work / 'sheet.log', result)}")
+        if log is not None:
+            log.append((work / "sheet.log").read_text(encoding="utf-8", errors="replace"))
         return (work / "sheet.pdf").read_bytes()
 
 
@@ -81,9 +85,11 @@ def _run(command, work, env, cancel) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
-def build_pdf(tex: str, destination: str | Path, runs: int = RUNS) -> Path:
-    """Compile ``tex`` and write the PDF to ``destination`` atomically."""
-    return write_atomic(destination, pdf_bytes(tex, runs))
+def build_pdf(tex: str, destination: str | Path, runs: int = RUNS,
+              log: list | None = None) -> Path:
+    """Compile ``tex`` and write the PDF to ``destination`` atomically (``log``: as for
+    pdf_bytes)."""
+    return write_atomic(destination, pdf_bytes(tex, runs, log=log))
 
 
 def _failure(log: Path, result: subprocess.CompletedProcess) -> str:

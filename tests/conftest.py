@@ -63,6 +63,26 @@ def examples() -> Path:
 _solved = {}
 
 
+def worked_lines(context, kind: str | None = None) -> list:
+    """Every worked line and equation (``Worked``) in a sheet's context, in order."""
+    from symprop.sheets import Worked
+
+    out = []
+
+    def walk(item):
+        if isinstance(item, Worked):
+            out.append(item)
+        elif isinstance(item, dict):
+            for value in item.values():
+                walk(value)
+        elif isinstance(item, list):
+            for value in item:
+                walk(value)
+
+    walk(context)
+    return [line for line in out if kind is None or line.kind == kind]
+
+
 def solved(name: str, **options):
     """Solve an example once per session (the symbolic proof takes a moment)."""
     import symprop

@@ -50,7 +50,7 @@ def test_a_computation_graph_gets_the_circuit_sheet(sheets):
     solution, renderer = sheets["cs231n-circuit"]
     assert type(renderer).__name__ == "CircuitRenderer"
     tex = renderer.tex(dict(solution.values.items()), standalone=False)
-    assert r"q &= x + y \\ &= -2 + 5 = \mathbf{3}" in tex
+    assert r"q & = x + y = -2 + 5 = \mathbf{3}" in tex
     # upstream × local = downstream, and the gate pattern named where it occurs
     assert r"\frac{\partial f}{\partial q} \cdot \frac{\partial q}{\partial x}" in tex
     assert "an add gate distributes the gradient" in tex
@@ -76,13 +76,13 @@ def test_the_layout_keeps_boxes_apart_with_and_without_graphviz(sheets, monkeypa
         elif not shutil.which("dot") and not os.environ.get("CI"):
             continue
         for stem, (solution, renderer) in sheets.items():
-            renderer._layouts.clear()
+            renderer._diagrams.clear()
             found = diagram_of(solution, renderer)
             assert found["engine"] == engine
             boxes = [(w["x0"] - w["gate"], w["y"] - 12, w["x1"], w["y"] + 12, w["name"])
                      for w in found["wires"]]
             assert not overlapping(boxes, 0.01), stem
-            renderer._layouts.clear()
+            renderer._diagrams.clear()
 
 
 @pytest.mark.tex

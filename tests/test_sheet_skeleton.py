@@ -104,3 +104,19 @@ def test_user_templates_get_the_full_render(tmp_path):
     renderer.fast = True  # forced: the check against the full render turns it off again
     assert renderer.tex(values).startswith("1.0 -0.6 ")
     assert not renderer.fast
+
+
+@pytest.mark.parametrize("stem", ["softmax", "deep"])
+def test_compact_skeleton_equals_full_render(stem):
+    """The compact sheet (matrix forms, the fused δ as a vector) through the fast path."""
+    plan = Plan(_problem(stem))
+    renderer, reference = SheetRenderer(plan.graph), SheetRenderer(plan.graph)
+    reference.fast = False
+    for givens in _value_sets(plan, 10):
+        try:
+            values = dict(evaluate(plan.program, givens).items())
+        except EvaluationError:
+            continue
+        options = dict(decimals=plan.rules.decimals, standalone=False, compact=True)
+        assert renderer.tex(values, **options) == reference.tex(values, **options)
+    assert renderer.fast and renderer._skeletons

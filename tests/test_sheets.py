@@ -2,7 +2,6 @@
 literal user text, carry-mode footnotes, the CLI, and the prepared renderer's speed."""
 
 import os
-import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -12,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from symprop.cli import main
-from symprop.sheets import SheetRenderer, Worked, render_solution
+from symprop.sheets import SheetRenderer, render_solution
 from symprop.solution import Solution
 from symprop.spec import load, loads
 
-from conftest import DEEP_SPEC
+from conftest import DEEP_SPEC, worked_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -168,19 +167,7 @@ def test_any_network_renders_every_node():
     solution = Solution(loads(DEEP_SPEC, "network"), verify=False)
     renderer = SheetRenderer(solution.graph)
     context = renderer.context(dict(solution.values.items()), solution.carry(4))
-    shown = set()
-
-    def walk(item):
-        if isinstance(item, Worked):
-            shown.add(item.name)
-        elif isinstance(item, dict):
-            for value in item.values():
-                walk(value)
-        elif isinstance(item, list):
-            for value in item:
-                walk(value)
-
-    walk(context)
+    shown = {line.name for line in worked_lines(context)}
     computed = {node.name for node in solution.graph if node.formula is not None}
     assert computed <= shown, sorted(computed - shown)[:5]
     tex = renderer.tex(dict(solution.values.items()), solution.carry(4))
@@ -250,42 +237,6 @@ def test_jupyter_displays_the_sheet():
     assert "<math" in solution._repr_html_()
 
 
-WIDE_SPEC = """
-name: six inputs
-layers: [{units: 6}, {units: 6, activation: sigmoid}, {units: 2, activation: sigmoid}]
-parameters:
-  W1: [[0.1, -0.2, 0.3, -0.4, 0.5, -0.6], [0.2, 0.1, -0.3, 0.4, -0.5, 0.6],
-       [-0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [0.6, -0.5, 0.4, -0.3, 0.2, -0.1],
-       [0.3, 0.3, -0.3, 0.3, -0.3, 0.3], [-0.2, -0.2, 0.2, 0.2, -0.2, 0.2]]
-  b1: [0.1, 0.1, 0.1, 0.1, 0.1, 0.1]
-  W2: [[0.5, -0.4, 0.3, -0.2, 0.1, 0.7], [-0.5, 0.4, -0.3, 0.2, -0.1, 0.6]]
-  b2: [0, 0]
-data: [{x: [1, 0.5, -0.5, 0.25, -1, 2], y: [1, 0]}]
-loss: half_squared_error
-learning_rate: 0.5
-"""
-
-
-@pytest.mark.tex
-def test_wide_layers_fit_the_page(tmp_path):
-    """Sums of seven terms are broken into lines and wide matrices get lines of their own:
-    pdflatex reports no box more than 10 pt too wide."""
-    if not shutil.which("pdflatex"):
-        pytest.skip("pdflatex not installed")
-    solution = _solution_of(WIDE_SPEC)
-    renderer = SheetRenderer(solution.graph)
-    context = renderer.context(dict(solution.values.items()), solution.carry(4))
-    z = context["steps"][0]["forward"][0]["lines"][0]
-    assert len(z.formula_lines) == 3 and len(z.substituted_lines) == 3
-    (tmp_path / "wide.tex").write_text(renderer.tex(dict(solution.values.items()),
-                                                    solution.carry(4)))
-    subprocess.run(["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "wide.tex"],
-                   cwd=tmp_path, capture_output=True, timeout=120, check=True)
-    log = (tmp_path / "wide.log").read_text(errors="replace")
-    widths = [float(w) for w in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide", log)]
-    assert max(widths, default=0) < 10, widths
-
-
 def _solution_of(text):
     return Solution(loads(text, "spec"), verify=False)
 
@@ -325,3 +276,19 @@ learning_rate: 0.00001
     assert r"\eta = 0.0000" not in tex.replace(r"\eta = 0.00001", "")
     # the loss falls by less than 0.00005, so four places would show a decrease of 0.0000
     assert "a decrease of $0.0000$" not in tex and r"\times 10^{-" in tex
+
+
+def test_cli_compact_sheet(tmp_path):
+    """--compact writes the sheet in matrix form: it says so, and has no per-entry line
+    where a matrix states the entries (seed 004's hidden layer)."""
+    runner = CliRunner()
+    args = ["solve", str(SEED_004), "--format", "tex", "--output", str(tmp_path),
+            "--symbolic-seconds", "0"]
+    assert runner.invoke(main, [*args, "--compact"]).exit_code == 0
+    compact = (tmp_path / SEED_004.stem / "solution.tex").read_text()
+    assert "This is the compact sheet" in compact
+    assert r"\delta^{(1)}_{1} &" not in compact and r"\boldsymbol{\delta}^{(1)} &" in compact
+    assert r"\mathbf{z}^{(1)} & = \mathbf{W}^{(1)} \mathbf{x} + \mathbf{b}^{(1)}" in compact
+    assert runner.invoke(main, [*args, "--force"]).exit_code == 0
+    full = (tmp_path / SEED_004.stem / "solution.tex").read_text()
+    assert r"\delta^{(1)}_{1} &" in full and "compact" not in full

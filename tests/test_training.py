@@ -223,7 +223,7 @@ def test_optimiser_lines_on_the_sheet():
     solution = solved("adam-textbook-2-2-1.yaml", symbolic_seconds=0)
     tex = render_solution(solution, "tex")
     assert r"\subsection*{One step of Adam}" in tex
-    assert r"m^{\langle 1\rangle}_{W^{(1)}_{11}} &= \beta_1 m^{\langle 0\rangle}" in tex
+    assert r"m^{\langle 1\rangle}_{W^{(1)}_{11}} & = \beta_1 m^{\langle 0\rangle}" in tex
     assert r"\left(1 - \beta_1\right) \cdot \frac{\partial" in tex  # (1 − β₁) ∂L/∂θ
     assert r"1 - \beta_{1}^{2}" in tex  # step 2's bias correction
     assert r"\sqrt{\hat{v}^{\langle 1\rangle}_{W^{(1)}_{11}}} + \epsilon" in tex

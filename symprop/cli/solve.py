@@ -25,13 +25,15 @@ import click
 @click.option("--output", type=click.Path(file_okay=False), default=None,
               help="Sheets: base folder (default: output/); files go to <base>/<spec name>/.")
 @click.option("--force", is_flag=True, help="Sheets: replace existing files that differ.")
+@click.option("--compact", is_flag=True,
+              help="Sheets: matrix forms only, without the entry-by-entry lines.")
 @click.option("--symbolic-seconds", type=click.FloatRange(0, 3600), default=3.0,
               show_default=True, help="Budget for the symbolic proof, in seconds estimated "
               "from sizes (never timed: the same spec always gets the same proof).")
 @click.option("--max-parameters", type=click.IntRange(1), default=None,
               help="Accept networks larger than the default limit (1,500 parameters).")
-def command(spec, fmt, digits, significant, rounding, templates, output, force,
-          symbolic_seconds, max_parameters):
+def command(spec, fmt, digits, significant, rounding, templates, output, force, compact,
+            symbolic_seconds, max_parameters):
     """Derive, evaluate exactly and prove every gradient of SPEC; with epochs, train it
     and write a training report."""
     from ..spec import load
@@ -60,7 +62,8 @@ def command(spec, fmt, digits, significant, rounding, templates, output, force,
         folder = output_dir(spec, output)  # <base>/<spec stem>/, as check and variants do
         for path in write_solution(solution, spec, fmt, output=folder, force=force,
                                    decimals=digits, rounding=rounding,
-                                   user_templates=templates, significant=significant):
+                                   user_templates=templates, significant=significant,
+                                   compact=compact):
             click.echo(str(path))
 
 

@@ -2,6 +2,7 @@
 
     lines.py      each node's worked line, prepared once per graph (symbols, skeletons)
     plan.py       the sheet's structure, planned from graph queries
+    layout.py     line breaking: rows that fit the page, from estimated widths
     context.py    one rendering: numbers at the sheet's precision, the templates' context
     skeleton.py   sheets of one structure share a skeleton of their template output
     renderer.py   SheetRenderer: prepared once per graph, renders tex, html and markdown

@@ -111,7 +111,14 @@ class CircuitRenderer(SheetRenderer):
         self.body_template = templates.load("circuit-body.tex.j2", user_templates)
         self.fast = False  # every sheet is rendered in full (no skeletons)
         self.gate_symbols = {n: self._gate_symbol(n) for n in graph.forward}
-        self._layouts: dict[tuple, dict] = {}
+        self._diagrams: dict[tuple, dict] = {}
+        # what a layered sheet's lines also ask of their renderer (symprop.sheets.context)
+        self.kinks = [name for name, line in self.lines.items() if line.kink is not None]
+        self.inner_lines = [name for name, line in self.lines.items() if line.inner is not None]
+        self.fused_targets, self.fused_equations = [], {}
+        self.numbered = [node.name for node in graph] + \
+            [name for name in self.lines if name not in graph.nodes]
+        self._prepare_layout()
 
     def _gate_symbol(self, node: str) -> str:
         """What a gate shows: its operation (+, ×, max, σ, …), a constant it applies
@@ -169,9 +176,9 @@ class CircuitRenderer(SheetRenderer):
         for name in graph.forward:
             edges += [(ids[operand], ids[name]) for operand in graph.operands(name)]
         key = tuple(round(w["width"] / 6) for w in wires)
-        found = self._layouts.get(key)
+        found = self._diagrams.get(key)
         if found is None:  # the layout depends only on the labels' sizes
-            found = self._layouts[key] = diagram.layout(wires, edges)
+            found = self._diagrams[key] = diagram.layout(wires, edges)
         for wire in wires:
             x, y, w, h = found["boxes"][wire["id"]]
             left = x - w / 2
@@ -187,16 +194,21 @@ class CircuitRenderer(SheetRenderer):
                 "engine": found["engine"], "gradients": gradients,
                 "figures": DIAGRAM_FIGURES}
 
+    # a circuit's sheet has one form: ``compact`` is taken, as by SheetRenderer, and has
+    # nothing to leave out
     def context(self, values, carry=None, checks=None, decimals: int = 4,
                 rounding: str = "exact", diagram: bool = True,
-                significant: int | None = None, numbers: Render | None = None) -> dict:
+                significant: int | None = None, compact: bool = False,
+                numbers: Render | None = None) -> dict:
         render = numbers or self.numbers(values, carry, decimals, rounding, significant)
         graph, plan, problem = self.graph, self.circuit, self.graph.problem
         backward = []
         for block in plan.backward:
-            backward.append({**block, "line": render.line(block["gradient"]),
+            backward.append({**block, "line": render.lines([block["gradient"]])[0],
                              "local_lines": render.lines(block["locals"])})
-        gradients = [{**g, "line": render.line(g["line"])} for g in plan.gradients]
+        gradients = [{**g, "line": line} for g, line in
+                     zip(plan.gradients, render.lines([g["line"] for g in plan.gradients]),
+                         strict=True)]
         output = graph.output
         step = None
         if plan.updates:
@@ -245,21 +257,23 @@ class CircuitRenderer(SheetRenderer):
 
     def tex(self, values, carry=None, checks=None, decimals: int = 4,
             rounding: str = "exact", standalone: bool = True, diagram: bool = True,
-            significant: int | None = None, numbers: Render | None = None) -> str:
+            significant: int | None = None, compact: bool = False,
+            numbers: Render | None = None) -> str:
         context = self.context(values, carry, checks, decimals, rounding, diagram,
-                               significant, numbers)
+                               significant, numbers=numbers)
         return templates.fill(self.tex_template if standalone else self.body_template,
                               context)
 
     def html(self, values, carry=None, checks=None, decimals: int = 4,
-             rounding: str = "exact", significant: int | None = None) -> str:
+             rounding: str = "exact", significant: int | None = None,
+             compact: bool = False) -> str:
         return templates.render("circuit.html.j2", self.context(
             values, carry, checks, decimals, rounding, significant=significant),
             self.user_templates)
 
     def jupyter(self, values, carry=None, checks=None, decimals: int = 4,
                 rounding: str = "exact", mode: str = "markdown",
-                significant: int | None = None) -> str:
+                significant: int | None = None, compact: bool = False) -> str:
         context = self.context(values, carry, checks, decimals, rounding, diagram=False,
                                significant=significant)
         return templates.render("circuit.md.j2", {**context, "mode": mode},

@@ -11,8 +11,9 @@ import mpmath
 from ..decimals import difference, less
 from ..errors import RenderError
 from ..evaluate import is_exact
-from ..latex import BREAK, broken, fill, number, scientific, shown_exactly, written
+from ..latex import BREAK, fill, matrix, number, scientific, shown_exactly, written
 from . import diagram, nudges
+from .layout import Part, Row, wider
 from .skeleton import Hole
 
 ROUNDINGS = ("exact", "carry")
@@ -21,22 +22,26 @@ _WORK_DPS = 40
 
 @dataclass(slots=True)
 class Worked:
-    """One worked line as the templates see it (LaTeX strings and formatted numbers)."""
+    """One worked line (or a matrix-form equation, kind 'equation') as the templates see
+    it: LaTeX strings and formatted numbers, and the rows it is set in."""
 
     name: str
     kind: str
-    symbol: str
+    symbol: str  # the left side
     named: str | None
     meaning: str | None
     chain: list
     formula: str | None
     substituted: str | None
     evaluated: str | None
-    formula_lines: list[str]  # formula and substituted, broken into lines if long
-    substituted_lines: list[str]
     relation: str  # '=' when the shown result is exact, else '\\approx'
     result: str
-    footnote: dict | None  # {number, mode, other}: where carried and exact rounding differ
+    footnote: dict | None  # {mode, other, mark}: where carried and exact rounding differ
+    rows: list  # [Row(indent, [Part(relation, text, bold)])]: the line as set on the page
+    notes: list  # [{mark, mode, …}]: said right below the line (rounding, a kink)
+
+
+MARKS = (r"\dagger", r"\ddagger")  # a line's notes: never read as an exponent
 
 
 class Render:
@@ -47,14 +52,15 @@ class Render:
     class and its arguments; ``Skeleton.texts``)."""
 
     def __init__(self, renderer, values, carry, decimals, rounding,
-                 record: bool = False, significant: int | None = None):
+                 record: bool = False, significant: int | None = None,
+                 compact: bool = False):
         self.r, self.values, self.carry = renderer, values, carry
         self.decimals, self.rounding = decimals, rounding
-        self.significant = significant
+        self.significant, self.compact = significant, compact
         self.cache: dict[str, str] = {}
         self.plain: dict[str, str] = {}
         self.computed: dict[str, tuple] = {}
-        self.notes = 0
+        self.extra: dict[str, tuple] = {}  # lines that are no node: (exact, carried)
         self.used = values if rounding == "exact" or carry is None else \
             {n: u for n, (u, _) in carry.items()}
         self.record = record
@@ -62,6 +68,9 @@ class Render:
         self.texts: list[str] = []
         self.queries: list[tuple] = []
         self.line_order: list[str] = []
+        self.nominal = renderer.nominal(decimals, significant)
+        self._wide: dict | None = None  # numbers wider than planned: name → width class
+        self.inner_wide: dict[str, tuple] = {}  # the same for values of e^{…}, ln, tanh
 
     def hole(self, recipe: tuple, text: str) -> str:
         if not self.record:
@@ -77,21 +86,57 @@ class Render:
     def _substituted(self, name: str) -> str:
         return self.numbers(name)[1].replace(BREAK, "")
 
-    def _substituted_line(self, name: str, k: int) -> str:
-        return broken(self.numbers(name)[1])[k]
-
     def _evaluated(self, name: str) -> str:
-        return self.numbers(name)[2]
+        return self.numbers(name)[2].replace(BREAK, "")
+
+    def _part(self, name: str, kind: str, start: int, end: int) -> str:
+        return "".join(self._terms(name, kind)[start:end])
+
+    def _terms(self, name: str, kind: str) -> list[str]:
+        return self.numbers(name)[1 if kind == "substituted" else 2].split(BREAK)
 
     def _other(self, name: str) -> str:
         return self.numbers(name)[3]
 
     def signature(self, line_order: list[str]) -> tuple:
-        """What shapes the sheet besides the graph: the lines with a footnote, and whether
-        the loss decreased."""
+        """What shapes the sheet besides the graph: the lines with a rounding note, the
+        lines at a kink, whether the targets sum to 1 (the fused δ's form), whether the
+        loss decreased, and the numbers wider than the layout planned for."""
         footnoted = () if self.carry is None else \
             tuple(name for name in line_order if self.numbers(name)[3] is not None)
-        return footnoted, self._decreased()
+        kinks = tuple(name for name in self.r.kinks if self.at_kink(name))
+        for name in self.r.inner_lines:
+            self.numbers(name)
+        return footnoted, kinks, self.one_hot(), self._decreased(), \
+            tuple(sorted(self.wide().items())), tuple(sorted(self.inner_wide.items()))
+
+    def wide(self) -> dict:
+        """The numbers shown wider than the layout plans for (symprop.sheets.layout):
+        name → the nominal text of their width class."""
+        if self._wide is None:
+            planned, self._wide = self.nominal, {}
+            for name in self.r.numbered:
+                found = wider(self._text(name), planned.get(name, planned[None]))
+                if found is not None:
+                    self._wide[name] = found
+        return self._wide
+
+    def measured(self, names) -> tuple[dict, tuple]:
+        """The widths the layout measures these numbers at, and what in them is wider than
+        planned (part of the layout's cache key)."""
+        wide = self.wide()
+        extra = tuple((n, wide[n]) for n in names if n in wide)
+        return ({**self.nominal, **dict(extra)} if extra else self.nominal), extra
+
+    def at_kink(self, name: str) -> bool:
+        """Whether a kinked activation's slope is taken at exactly 0 (its convention)."""
+        value = self.values[self.r.lines[name].kink[0]]
+        return type(value) is Fraction and value == 0
+
+    def one_hot(self) -> tuple:
+        """Per example with a fused output error: do its targets sum to 1?"""
+        return tuple(ys is None or sum(self.values[y] for y in ys) == 1
+                     for ys in self.r.fused_targets)
 
     def _decreased(self):
         plan = self.r.plan
@@ -111,6 +156,24 @@ class Render:
     def shown_exactly(self, value) -> bool:
         return shown_exactly(value, self.decimals, self.significant)
 
+    def value(self, name: str):
+        """The exact value of a node, or of a line that is no node (the fused δ)."""
+        if name in self.values:
+            return self.values[name]
+        return self._extra(name)[0]
+
+    def _extra(self, name: str) -> tuple:
+        """(exact value, hand-calculator value) of a line that is no node."""
+        found = self.extra.get(name)
+        if found is None:
+            prepared = self.r.lines[name]
+            with mpmath.workdps(_WORK_DPS):
+                exact = prepared.function(*[self.values[p] for p in prepared.parents])
+                used = exact if self.used is self.values else \
+                    prepared.function(*[self.used[p] for p in prepared.parents])
+            found = self.extra[name] = (exact, used)
+        return found
+
     def text(self, name: str) -> str:
         text = self.cache.get(name)
         if text is None:
@@ -125,10 +188,12 @@ class Render:
             if name not in self.r.lines:
                 text = written(self.values[name], self.decimals, self.significant)
             elif self.rounding == "exact":
-                value = self.values[name]
+                value = self.value(name)
                 text = self.show(value, natural=type(value) is Fraction)
-            else:
+            elif name in self.values:
                 text = self.show(self.carry[name][0])
+            else:
+                text = self.show(self._extra(name)[1])
             self.plain[name] = text
         return text
 
@@ -141,16 +206,19 @@ class Render:
         return written(self.values[name], self.decimals, self.significant)
 
     def numbers(self, name: str) -> tuple:
-        """A line's number-dependent strings: the relation, the substituted formula (with
-        its break marks), the formula with the values of e^{…}, ln, tanh, and the other
-        rounding's value when it differs (a footnote)."""
+        """A line's number-dependent strings: the relation, the substituted formula and
+        the formula with the values of e^{…}, ln, tanh (both with their break marks), and
+        the other rounding's value when it differs (a footnote)."""
         computed = self.computed.get(name)
         if computed is not None:
             return computed
         prepared = self.r.lines[name]
         numbers = [self._text(p) for p in prepared.parents]
-        exact = self.values[name]
-        reference = exact if self.rounding == "exact" else self.carry[name][1]
+        exact = self.value(name)
+        if self.rounding == "exact":
+            reference = exact
+        else:
+            reference = self.carry[name][1] if name in self.values else self._extra(name)[1]
         relation = "=" if self.shown_exactly(reference) else r"\approx"
         evaluated = None
         if prepared.inner is not None:
@@ -159,7 +227,10 @@ class Render:
                 inner = [f(*used) for f in prepared.inner_functions]
             inner = [self.show(v, natural=self.rounding == "exact" and type(v) is Fraction)
                      for v in inner]
-            evaluated = fill(prepared.inner, numbers + inner).replace(BREAK, "")
+            evaluated = fill(prepared.inner, numbers + inner)
+            classes = [wider(text, self.nominal[None]) for text in inner]
+            if any(classes):
+                self.inner_wide[name] = tuple(c or self.nominal[None] for c in classes)
         other = None
         if self.carry is not None and name in self.carry:
             exact_text = self.show(exact)
@@ -172,59 +243,155 @@ class Render:
         computed = self.computed[name] = (relation, substituted, evaluated, other)
         return computed
 
-    def line(self, name: str) -> Worked:
+    # lines and equations, set in rows --------------------------------------------------
+    def line(self, name: str, budget: float) -> Worked:
         prepared = self.r.lines[name]
         self.line_order.append(name)
         relation, substituted, evaluated, other = self.numbers(name)
         hole = self.hole
-        footnote = None
+        relation = hole(("_relation", name), relation)
+        result = self.text(name)
+        notes, footnote = [], None
         if other is not None:
-            self.notes += 1
-            footnote = {"number": self.notes, "mode": self.rounding,
-                        "other": hole(("_other", name), other)}
+            footnote = {"mode": self.rounding, "other": hole(("_other", name), other)}
+            notes.append(footnote)
+        if prepared.kink is not None and self.at_kink(name):
+            notes.append({"mode": "kink", "value": prepared.kink[1],
+                          "function": prepared.kink[2]})
+        for mark, note in zip(MARKS, notes, strict=False):
+            note["mark"] = mark
+        if prepared.inner is not None:
+            self.numbers(name)
+        numbers, extra = self.measured((*prepared.parents, name))
+        kinds, layout = self.r.line_layout(name, budget, numbers, extra,
+                                           self.inner_wide.get(name, ()))
+        static = {"meaning": [prepared.meaning], "named": [prepared.named],
+                  "chain": [r" \cdot ".join(prepared.chain)],
+                  "formula": prepared.formula_terms}
+        rows = []
+        for placed in layout:
+            parts = []
+            for k, start, end in placed:
+                kind = kinds[k]
+                if kind == "result":
+                    parts.append(Part(relation, result, True))
+                    continue
+                if kind in static:
+                    terms = static[kind][start:end]
+                    text = "".join(terms)
+                else:
+                    terms = self._terms(name, kind)[start:end]
+                    text = hole(("_part", name, kind, start, end), "".join(terms))
+                parts.append(Part("=" if start == 0 else "", text, False, terms))
+            rows.append(Row(placed[0][1] > 0, parts))
         return Worked(name, prepared.kind, prepared.symbol, prepared.named, prepared.meaning,
                       prepared.chain, prepared.formula,
                       None if substituted is None else
                       hole(("_substituted", name), substituted.replace(BREAK, "")),
-                      None if evaluated is None else hole(("_evaluated", name), evaluated),
-                      prepared.formula_lines,
-                      [hole(("_substituted_line", name, k), text)
-                       for k, text in enumerate(broken(substituted))] if substituted else [],
-                      hole(("_relation", name), relation), self.text(name), footnote)
+                      None if evaluated is None else hole(("_evaluated", name),
+                                                          evaluated.replace(BREAK, "")),
+                      relation, result, footnote, rows, notes)
 
     def lines(self, names) -> list[Worked]:
-        return [self.line(name) for name in names]
+        """Worked lines set as one block (one alignment): all fit beside the widest
+        left side."""
+        budget = self.r.budget([self.r.lines[n].symbol for n in names])
+        return [self.line(name, budget) for name in names]
+
+    def equation(self, spec: dict, budget: float) -> Worked | None:
+        """A matrix-form equation in rows; None where a matrix is too wide for the page
+        even at script size (the worked lines then carry its entries)."""
+        numbers, extra = self.measured(self.r.equation_names(spec))
+        layout = self.r.equation_layout(spec, budget, numbers, extra)
+        if layout is None:
+            return None
+        style, placed_rows = layout
+        rows = []
+        for placed in placed_rows:
+            parts = []
+            for k, start, end in placed:
+                piece = spec["pieces"][k]
+                alone = len(piece) == 1 and len(piece[0]) == 1  # = −1.15, not = (−1.15)
+                terms = ["".join(self.token(token, style, alone) for token in term)
+                         for term in piece[start:end]]
+                parts.append(Part("=" if start == 0 else "", "".join(terms), False, terms))
+            rows.append(Row(placed[0][1] > 0, parts))
+        return Worked(spec["key"], "equation", spec["lhs"], None, None, [], None, None,
+                      None, "=", "", None, rows, [])
+
+    def token(self, token, style: str, alone: bool = False) -> str:
+        if type(token) is str:
+            return token
+        if token[0] == "n":
+            return self.text(token[1])
+        grid = token[1]
+        if alone and len(grid) == 1 and len(grid[0]) == 1 and grid[0][0] is not None:
+            return self.text(grid[0][0])
+        return matrix(self.grid(grid), style)
+
+    def block(self, lines: list[str], specs: list[dict]) -> dict:
+        """A block's equations (all on a compact sheet, else those of the full sheet) and
+        its worked lines (on a compact sheet only those no shown equation states, and any
+        line with a kink to note)."""
+        shown_specs = [s for s in specs if self.compact or not s["compact_only"]]
+        budget = self.r.budget([s["lhs"] for s in shown_specs])
+        equations, covered = [], set()
+        for spec in shown_specs:
+            worked = self.equation(spec, budget)
+            if worked is not None:
+                equations.append(worked)
+                covered.update(spec["covers"])
+        if self.compact:
+            kinks = self.r.kinks
+            lines = [n for n in lines if n not in covered or
+                     (n in kinks and self.at_kink(n))]
+        return {"equations": equations, "lines": self.lines(lines)}
 
     def grid(self, rows) -> list[list]:
         return [[None if name is None else self.text(name) for name in row] for row in rows]
 
+    def fused(self, fused: dict, number: int) -> dict:
+        """The closed form of the output error (δ = ŷ − y) of one example, as lines (and
+        as a vector on a compact sheet); which form depends on whether the targets sum
+        to 1."""
+        one_hot = self.one_hot()[number]
+        names = [f"{d}:fused" + ("" if one_hot else ":sum") for d in fused["deltas"]]
+        out = {"one_hot": one_hot, "equations": [], "lines": []}
+        if self.compact and len(names) > 1 and one_hot:
+            spec = self.r.fused_equations[fused["deltas"][0]]
+            worked = self.equation(spec, self.r.budget([spec["lhs"]]))
+            if worked is not None:
+                out["equations"] = [worked]
+                return out
+        out["lines"] = self.lines(names)
+        return out
+
+    # the context ------------------------------------------------------------------------
     def context(self, checks, diagram: bool = True) -> dict:
         r, plan = self.r, self.r.plan
-        steps = []
+        steps, fused_count = [], 0
         for step in plan["steps"]:
+            backward = []
+            for b in step["backward"]:
+                fused = self.fused(b["fused"], fused_count) if b["fused"] else None
+                fused_count += b["fused"] is not None
+                backward.append(dict(b, **self.block(b["lines"], b["equations"]),
+                                     fused=fused))
             steps.append({
                 "number": step["number"],
-                "forward": [{"example": b["example"], "lines": self.lines(b["lines"])}
-                            for b in step["forward"]],
+                "forward": [dict(b, **self.forward(b)) for b in step["forward"]],
                 "total": self.lines(step["total"]),
                 "penalty": self.lines(step["penalty"]),
                 "corrections": self.lines(step["corrections"]),
-                "backward": [dict(b, lines=self.lines(b["lines"]),
-                                  vectors={k: self.grid([[n] for n in v]) if v and
-                                           type(v[0]) is str else self.grid(v)
-                                           for k, v in b["vectors"].items()})
-                             for b in step["backward"]],
-                "gradients": [dict(g, lines=self.lines(g["lines"]),
-                                   vectors={k: self.grid(v) for k, v in g["vectors"].items()})
+                "backward": backward,
+                "gradients": [dict(g, **self.block(g["lines"], g["equations"]))
                               for g in step["gradients"]],
                 "updates": [dict(u, states=self.lines(u["states"]),
-                                 lines=self.lines(u["lines"]),
-                                 vectors={k: self.grid(v) for k, v in u["vectors"].items()})
+                                 **self.block(u["lines"], u["equations"]))
                             for u in step["updates"]],
                 "loss": self.text(step["loss"]),
             })
-        after = [{"example": b["example"], "lines": self.lines(b["lines"])}
-                 for b in plan["after"]]
+        after = [dict(b, **self.forward(b)) for b in plan["after"]]
         decrease = None
         if plan["final_loss"]:
             decrease = {"before": self.text(plan["steps"][0]["loss"]),
@@ -234,7 +401,7 @@ class Render:
         return {
             "problem": self.problem_context(),
             "decimals": self.decimals, "significant": self.significant,
-            "rounding": self.rounding,
+            "rounding": self.rounding, "compact": self.compact,
             "network": self.network() if diagram else None, "given": self.given(),
             "steps": steps, "after": after, "after_total": self.lines(plan["after_total"]),
             "after_penalty": self.lines(plan["after_penalty"]),
@@ -243,9 +410,16 @@ class Render:
             "checks": None if not checks else self.checks(checks),
             "batch": len(plan["examples"]) > 1, "multistep": len(r.graph.steps) > 1,
             "lr": self.text("lr") if "lr" in r.graph.nodes else None,
+            "packages": r.PREAMBLE_PACKAGES, "fused_latex": r.fused_latex,
             "nudges": nudges.context(self, nudges.plan(r.graph)),
-            "packages": r.PREAMBLE_PACKAGES,
         }
+
+    def forward(self, block: dict) -> dict:
+        """A forward pass: its lines (the loss last), and on a compact sheet the vectors
+        z⁽ˡ⁾ and a⁽ˡ⁾ in place of the lines they state."""
+        if not self.compact:
+            return {"equations": [], "lines": self.lines(block["lines"])}
+        return self.block(block["lines"], block["equations"])
 
     def problem_context(self) -> dict:
         graph, p = self.r.graph, self.r.graph.problem
@@ -269,24 +443,43 @@ class Render:
                           for n in given]}
 
     def given(self) -> dict:
-        graph, symbols, printer = self.r.graph, self.r.symbols, self.r.printer
+        """The network's layers and functions, the parameters and the examples (as
+        equations: a matrix per parameter, a vector per example)."""
+        graph, symbols, r = self.r.graph, self.r.symbols, self.r
+        specs = r.given_equations
+        budget = r.budget([s["lhs"] for s in specs.values() if s is not None])
         layers = []
         for l in graph.layers:
             weights = graph.weights(l)
+            equations, wide = [], []
+            for kind in ("W", "b"):
+                spec = specs.get((kind, l))
+                if spec is None:
+                    continue
+                worked = self.equation(spec, budget)
+                (equations.append(worked) if worked is not None else wide.append(spec["lhs"]))
             layers.append({
-                "layer": l, "W": printer.vector("W", l), "b": printer.vector("b", l),
-                "weights": self.grid(weights),
-                "biases": self.grid([[e] for e in graph.biases(l)]),
+                "layer": l, "equations": equations, "too_wide": wide,
                 "shared_bias": graph.bias_kind(l) == "shared",
-                "activation": graph.activation(l).name, "units": len(weights)})
-        data = [{"example": ex,
-                 "x": printer.vector("x", None, ex), "y": printer.vector("y", None, ex),
-                 "xs": [self.text(n) for n in graph.vector("x", example=ex)],
-                 "ys": [self.text(n) for n in graph.vector("y", example=ex)]}
-                for ex in graph.examples]
+                "activation": graph.activation(l).name, "units": len(weights),
+                "alpha": written(graph.problem.layers[l].alpha)
+                if graph.activation(l).name == "leaky_relu" else None})
+        data = []
+        for ex in graph.examples:
+            equations = []
+            for kind in ("x", "y"):
+                worked = self.equation(specs[(kind, ex, "row")], budget)
+                if worked is None:  # too long as a row: a column
+                    worked = self.equation(specs[(kind, ex, "column")], budget)
+                equations.append(worked)
+            data.append({"example": ex, "equations": [w for w in equations if w]})
         names = [{"text": alias, "symbol": symbols[entry]}
                  for alias, entry in graph.problem.names.items() if entry in symbols]
-        return {"layers": layers, "data": data, "names": names}
+        return {"layers": layers, "data": data, "names": names,
+                "functions": r.functions,
+                # amsmath's matrices take 10 columns unless told: the widest layer's
+                "max_columns": max(10, *(max(len(graph.weights(l)), len(graph.weights(l)[0]))
+                                         for l in graph.layers))}
 
     def _diagram_key(self) -> str:
         """The widest weight and the widest bias of the diagram (em, ``diagram.label_ems``)
@@ -396,8 +589,16 @@ class Render:
                             "largest": scientific(
                                 Fraction(check["largest_relative_difference"]), 2),
                             "worst": worst(check.get("worst")),
-                            "skipped": [self.r.symbols.get(s, s) for s in check["skipped"]]}
+                            "skipped": [self._skipped(s) for s in check["skipped"]]}
         return out
+
+    def _skipped(self, entry: str) -> dict:
+        """A check's skipped item: 'name: why' (a quantity in maths and its reason), or a
+        sentence ('step 1: a ReLU pre-activation lies within h of 0'), as text."""
+        name, _, why = entry.partition(": ")
+        symbol = self.r.symbols.get(name)
+        return {"symbol": symbol, "text": why} if symbol and why else \
+            {"symbol": None, "text": entry}
 
 
 def check_options(carry, rounding: str) -> None:

@@ -42,13 +42,16 @@ def _arguments(solution, decimals: int | None, significant: int | None) -> dict:
 
 def render_solution(solution, fmt: str = "tex", decimals: int | None = None,
                     rounding: str = "exact", user_templates=None,
-                    renderer: SheetRenderer | None = None, significant: int | None = None):
+                    renderer: SheetRenderer | None = None, significant: int | None = None,
+                    compact: bool = False):
     """The sheet of a solved problem: str for tex and html, bytes for pdf. Numbers at
-    ``decimals`` places or ``significant`` figures (default: the spec's)."""
+    ``decimals`` places or ``significant`` figures (default: the spec's); ``compact``:
+    matrix forms only, without the entry-by-entry lines."""
     if fmt not in FORMATS:
         raise RenderError(f"format: expected one of {', '.join(FORMATS)}, got '{fmt}'")
     renderer = renderer or SheetRenderer(solution.graph, user_templates)
-    arguments = dict(_arguments(solution, decimals, significant), rounding=rounding)
+    arguments = dict(_arguments(solution, decimals, significant), rounding=rounding,
+                     compact=compact)
     if fmt == "html":
         return renderer.html(**arguments)
     tex = renderer.tex(**arguments)
@@ -57,7 +60,8 @@ def render_solution(solution, fmt: str = "tex", decimals: int | None = None,
 
 def write_solution(solution, spec_path, fmt: str = "tex", output=None, force: bool = False,
                    decimals: int | None = None, rounding: str = "exact",
-                   user_templates=None, significant: int | None = None) -> list[Path]:
+                   user_templates=None, significant: int | None = None,
+                   compact: bool = False) -> list[Path]:
     """Write output/<spec stem>/solution.<fmt> (and the .tex beside a .pdf) by the rules
     of symprop.output: an existing file is replaced when symprop wrote it and it is
     unchanged since, or when it holds the same bytes; otherwise only with ``force``.
@@ -67,7 +71,7 @@ def write_solution(solution, spec_path, fmt: str = "tex", output=None, force: bo
     folder = Path(output) if output is not None else output_dir(spec_path)
     source = "html" if fmt == "html" else "tex"
     text = render_solution(solution, source, decimals, rounding, user_templates,
-                           significant=significant)
+                           significant=significant, compact=compact)
     jobs = [(folder / f"solution.{source}", text.encode())]
     if fmt == "pdf":
         jobs.append((folder / "solution.pdf", _pdf(text)))

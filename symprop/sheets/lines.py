@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sympy import exp, log, tanh
 
 from ..evaluate import EXACT_KIT, python_source
-from ..latex import BREAK, SheetPrinter, Slot, broken, skeleton
+from ..latex import BREAK, SheetPrinter, Slot, skeleton
 
 _INSIDE = (exp, log, tanh)  # functions whose values get a line of their own
 
@@ -23,14 +23,16 @@ class Line:
     kind: str
     symbol: str
     formula: str | None
-    formula_lines: list[str]  # the formula broken into lines when it is a long sum
+    formula_terms: list[str]  # the formula's terms (a long sum may break between them)
     parents: tuple[str, ...]
-    parts: list  # the formula with parent slots
+    parts: list  # the formula with parent slots (break marks between a sum's terms)
     named: str | None = None  # σ(z) before 1/(1 + e^{−z})
     chain: list = field(default_factory=list)  # chain-rule factors
     meaning: str | None = None  # ∂L/∂z for δ
     inner: list | None = None  # skeleton with the values of e^{…}, ln, tanh
     inner_functions: list = field(default_factory=list)  # compiled, over parent values
+    kink: tuple | None = None  # f'(z) of a kinked activation: (z's node, f'(0), f), LaTeX
+    function: object = None  # a line that is no graph node (the fused δ): its value
 
 
 class Printers:
@@ -46,33 +48,53 @@ class Printers:
 
 def prepare(printers: Printers, node) -> Line:
     """The worked line of a node with a formula."""
+    line = _line(printers, node.name, node.label.kind, printers.names.doprint(node.symbol),
+                 node.formula, node.parents)
+    _textbook_forms(printers.names, node.label, line)
+    return line
+
+
+def prepare_expression(printers: Printers, name: str, kind: str, symbol: str, formula,
+                       parents: tuple[str, ...]) -> Line:
+    """The worked line of a formula that is no graph node (the fused output error
+    δ = ŷ − y): printed and substituted as a node's, its value computed exactly from its
+    parents' values by ``line.function``."""
+    line = _line(printers, name, kind, symbol, formula, parents)
+    line.function = _compiled(printers.graph, formula, parents)
+    return line
+
+
+def _compiled(graph, expr, parents):
+    """``expr`` as a Python function of its parents' values (the exact kit)."""
+    names = {graph.nodes[p].symbol: f"p{k}" for k, p in enumerate(parents)}
+    namespace = dict(EXACT_KIT)
+    exec(f"def f({', '.join(names.values())}):\n"  # noqa: S102
+         f"    return {python_source(expr, names)}\n", namespace)
+    return namespace["f"]
+
+
+def _line(printers: Printers, name: str, kind: str, symbol: str, formula_expr,
+          parents: tuple[str, ...]) -> Line:
     graph, printer = printers.graph, printers.names
     ranks = printer.ranks
     slots = {graph.nodes[p].symbol: Slot(k, ranks[graph.nodes[p].symbol])
-             for k, p in enumerate(node.parents)}
-    slotted = node.formula.xreplace(slots)
-    formula = printers.formulas.doprint(node.formula)
-    line = Line(node.name, node.label.kind, printer.doprint(node.symbol),
-                formula.replace(BREAK, ""), broken(formula), node.parents,
-                skeleton(printers.substituted.doprint(slotted)))
+             for k, p in enumerate(parents)}
+    slotted = formula_expr.xreplace(slots)
+    formula = printers.formulas.doprint(formula_expr)
+    line = Line(name, kind, symbol, formula.replace(BREAK, ""), formula.split(BREAK),
+                parents, skeleton(printers.substituted.doprint(slotted)))
     if line.formula == line.symbol:
-        line.formula, line.formula_lines = None, []  # ReLU'(z) is its own formula
+        line.formula, line.formula_terms = None, []  # ReLU'(z) is its own formula
     if len(line.parts) == 1 and type(line.parts[0]) is tuple:
         line.parts = []  # the formula is one parent: nothing to substitute
-    inside = sorted({sub for sub in node.formula.atoms(*_INSIDE) if sub != node.formula},
+    inside = sorted({sub for sub in formula_expr.atoms(*_INSIDE) if sub != formula_expr},
                     key=str)
     if inside:
-        names = {graph.nodes[p].symbol: f"p{k}" for k, p in enumerate(node.parents)}
         replaced = {}
-        args = ", ".join(f"p{k}" for k in range(len(node.parents)))
         for m, sub in enumerate(inside):
-            replaced[sub.xreplace(slots)] = Slot(len(node.parents) + m, (98, m))
-            namespace = dict(EXACT_KIT)
-            exec(f"def f({args}):\n    return {python_source(sub, names)}\n",  # noqa: S102
-                 namespace)
-            line.inner_functions.append(namespace["f"])
+            replaced[sub.xreplace(slots)] = Slot(len(parents) + m, (98, m))
+            line.inner_functions.append(_compiled(graph, sub, parents))
         line.inner = skeleton(printers.substituted.doprint(slotted.xreplace(replaced)))
-    _textbook_forms(printer, node.label, line)
     return line
 
 
@@ -94,6 +116,11 @@ def _textbook_forms(printer: SheetPrinter, label, line: Line) -> None:
         elif activation == "softmax":
             vector = printer.vector("z", layer, label.example, printer._version(label))
             line.named = printer.activation_of(layer, vector) + f"_{{{index[0]}}}"
+    elif label.kind == "dact" and graph.activation(layer).kinked:
+        activation = graph.activation(layer)
+        z = [p for p in line.parents if graph.nodes[p].label.kind == "z"]
+        line.kink = (z[0], activation.at_kink(graph.problem.relu_derivative_at_zero),
+                     activation.symbol)
     elif label.kind == "delta":
         z = printer.entry("z", layer, index, sup, sub)
         line.meaning = printer.partial(loss, z)

@@ -9,10 +9,16 @@ Python hands over data; every sentence and all layout live in ``templates/soluti
 
 from __future__ import annotations
 
+from sympy import Add, Integer
+
 from .. import render as templates
+from ..activations import ACTIVATIONS
+from ..latex import BREAK, fill, matrix, width, written
+from ..losses import FUSED, LOSSES
 from .context import Render, check_options
-from .lines import Printers, prepare
-from .plan import NetworkPlan
+from .layout import INDENT_EM, LINE_EM, NOTE_MARK_EM, RELATION_EM, nominal, nominal_given, pack
+from .lines import Printers, prepare, prepare_expression
+from .plan import NetworkPlan, column, equation
 from .skeleton import MAX_SKELETONS, Skeleton
 
 TEX_TEMPLATE = "solution.tex.j2"
@@ -24,7 +30,8 @@ JUPYTER_TEMPLATE = "solution.md.j2"
 class SheetRenderer:
     """Prepared once per graph; ``tex``/``html``/``context`` render for given numbers."""
 
-    PREAMBLE_PACKAGES = ("amsmath", "amssymb", "booktabs", "tikz")
+    PREAMBLE_PACKAGES = ("amsmath", "amssymb", "booktabs", "longtable", "tikz")
+    SKELETONS = True  # False: every sheet rendered in full (bench/*.py --no-skeleton)
 
     def __new__(cls, graph, user_templates=None):
         """A computation graph (a ``graph:`` spec) gets its own sheet: symprop.sheets.circuit."""
@@ -44,30 +51,242 @@ class SheetRenderer:
                         for e in [n for row in graph.weights(l) for n in row] +
                         graph.biases(l)]
         self.plan = NetworkPlan(graph, self.printer).as_dict()
+        self.kinks = [name for name, line in self.lines.items() if line.kink is not None]
+        self.inner_lines = [name for name, line in self.lines.items() if line.inner is not None]
+        self.fused_targets: list = []  # per fused block: the targets that must sum to 1
+        self.fused_equations: dict = {}
+        self._prepare_fused()
+        self.numbered = [node.name for node in graph] + \
+            [name for name in self.lines if name not in graph.nodes]  # every number shown
+        self.given_equations = self._given_equations()
+        self.functions = self._functions()
+        self._prepare_layout()
         self.user_templates = user_templates
         self.tex_template = templates.load(TEX_TEMPLATE, user_templates)
         self.body_template = templates.load(BODY_TEMPLATE, user_templates)
         # skeletons by options and structure; user templates always get the full render
-        self.fast = user_templates is None
+        self.fast = user_templates is None and self.SKELETONS
         self._skeletons: dict[tuple, dict[tuple, list[Skeleton]]] = {}
         self._line_order: dict[tuple, list[str]] = {}
 
+    def _prepare_layout(self) -> None:
+        """The caches of line breaking (symprop.sheets.layout), kept per renderer."""
+        self._widths: dict[str, float] = {}
+        self._layouts: dict[tuple, object] = {}
+        self._equation_names: dict[str, list] = {}
+        self._nominals: dict[tuple, str] = {}
+
+    # what the plan adds once per graph ---------------------------------------------------
+    def _prepare_fused(self) -> None:
+        """The fused output error's lines, δᵢ = ŷᵢ − yᵢ (targets summing to 1) and
+        δᵢ = ŷᵢ Σₖ yₖ − yᵢ (softmax, any targets), printed and compiled like a node's."""
+        graph = self.graph
+        fused = FUSED.get((graph.activation(graph.depth).name, graph.problem.loss))
+        self.fused_latex = fused.latex if fused else None
+        for step in self.plan["steps"]:
+            for block in step["backward"]:
+                info = block["fused"]
+                if info is None:
+                    continue
+                ys = [graph.nodes[y].symbol for y in info["y"]]
+                softmax = not graph.activation(graph.depth).elementwise
+                self.fused_targets.append(info["y"] if softmax else None)
+                for delta, yhat, y in zip(info["deltas"], info["yhat"], info["y"],
+                                          strict=True):
+                    for suffix, total in (("", Integer(1)), (":sum", Add(*ys))):
+                        expr = fused.formula(graph.nodes[yhat].symbol, graph.nodes[y].symbol,
+                                             total)
+                        parents = tuple(sorted((graph.by_symbol[s] for s in expr.free_symbols),
+                                               key=graph.positions.__getitem__))
+                        name = f"{delta}:fused{suffix}"
+                        self.lines[name] = prepare_expression(self.printers, name, "fused",
+                                                              self.symbols[delta], expr,
+                                                              parents)
+                example = graph.nodes[info["deltas"][0]].label.example
+                version = graph.nodes[info["deltas"][0]].label.step - 1
+                yhat_vector = self.printer.vector("yhat", None, example, version)
+                y_vector = self.printer.vector("y", None, example)
+                self.fused_equations[info["deltas"][0]] = equation(
+                    f"fused:{info['deltas'][0]}", block["delta"],
+                    [[[f"{yhat_vector} - {y_vector}"]],
+                     [[column(info["yhat"])], [" - ", column(info["y"])]],
+                     [[column([f"{d}:fused" for d in info["deltas"]])]]])
+
+    def _given_equations(self) -> dict:
+        """The given parameters as matrices, the examples as vectors (a row, or a column
+        where a row is too long)."""
+        graph, printer, out = self.graph, self.printer, {}
+        for l in graph.layers:
+            out[("W", l)] = equation(f"given:W{l}", printer.vector("W", l),
+                                     [[[("m", graph.weights(l))]]])
+            if graph.biases(l):
+                out[("b", l)] = equation(f"given:b{l}", printer.vector("b", l),
+                                         [[[column(graph.biases(l))]]])
+        for ex in graph.examples:
+            for kind in ("x", "y"):
+                names = graph.vector(kind, example=ex)
+                lhs = printer.vector(kind, None, ex)
+                out[(kind, ex, "row")] = equation(
+                    f"given:{kind}{ex}", lhs,
+                    [[["{", ("m", [names]), r"}^{\top}"] if len(names) > 1 else
+                      [("m", [names])]]])
+                out[(kind, ex, "column")] = equation(f"given:{kind}{ex}:column", lhs,
+                                                     [[[column(names)]]])
+        return out
+
+    def _functions(self) -> dict:
+        """The activations the network uses and the loss, as the sheet defines them, with
+        their conventions (α of leaky ReLU, the slope taken at a kink)."""
+        graph, seen, activations = self.graph, set(), []
+        convention = graph.problem.relu_derivative_at_zero
+        for l in graph.layers:
+            record = ACTIVATIONS[graph.problem.layers[l].activation]
+            alpha = written(graph.problem.layers[l].alpha) \
+                if record.name == "leaky_relu" else None
+            if (record.name, alpha) in seen:
+                continue
+            seen.add((record.name, alpha))
+            activations.append({"name": record.name, "symbol": record.symbol,
+                                "definition": record.definition,
+                                "derivative": record.derivative, "alpha": alpha,
+                                "kink": record.at_kink(convention)})
+        return {"activations": activations,
+                "loss": LOSSES[graph.problem.loss].definition}
+
+    # line breaking (symprop.sheets.layout): planned once per structure and precision -------
+    def width(self, text: str, continued: bool = False) -> float:
+        found = self._widths.get((text, continued))
+        if found is None:
+            found = self._widths[(text, continued)] = width(text, continued)
+        return found
+
+    def nominal(self, decimals: int, significant: int | None) -> dict:
+        """How wide each number may come out at this precision: the nominal computed
+        number (under the key None), and each given's (see symprop.sheets.layout)."""
+        key = (decimals, significant)
+        found = self._nominals.get(key)
+        if found is None:
+            found = self._nominals[key] = {None: nominal(decimals, significant)}
+            for name, value in self._givens().items():
+                found[name] = nominal_given(value, decimals, significant)
+        return found
+
+    def _givens(self) -> dict:
+        """The spec's given numbers by node name (inputs, targets, parameters, η)."""
+        graph, problem, out = self.graph, self.graph.problem, {}
+        extra = problem.extra_givens()  # the optimiser's numbers and λ
+        for node in graph:
+            if node.formula is not None:
+                continue
+            label = node.label
+            if label.kind in ("x", "y"):
+                example = problem.data[(label.example or 1) - 1]
+                out[node.name] = (example.x if label.kind == "x" else example.y)[
+                    label.index[0] - 1]
+            elif label.kind == "lr":
+                out[node.name] = problem.learning_rate
+            elif node.name in extra:
+                out[node.name] = extra[node.name]
+            else:
+                out[node.name] = problem.parameters[node.name]
+        return out
+
+    def budget(self, lefts: list[str]) -> float:
+        """The width left for the right-hand sides of a block, beside its widest left side."""
+        return LINE_EM - max((self.width(text) for text in lefts), default=0.0)
+
+    def line_layout(self, name: str, budget: float, numbers: dict, extra: tuple = (),
+                    inner: tuple = ()) -> tuple:
+        """A worked line's pieces (their kinds) and its rows (see layout.pack), with its
+        numbers measured at ``numbers`` (``extra``: what in them is wider than planned;
+        ``inner``: the widths of the values of e^{…}, ln, tanh when they are wider)."""
+        number = numbers[None]
+        key = (name, budget, number, extra, inner)
+        found = self._layouts.get(key)
+        if found is not None:
+            return found
+        line, kinds, pieces = self.lines[name], [], []
+
+        def piece(kind, terms, extra=0.0):
+            kinds.append(kind)
+            widths = [self.width(t, k > 0) for k, t in enumerate(terms)]
+            widths[-1] += extra
+            pieces.append((RELATION_EM, widths))
+
+        if line.meaning:
+            piece("meaning", [line.meaning])
+        if line.chain:
+            piece("chain", [r" \cdot ".join(line.chain)])
+        if line.named:
+            piece("named", [line.named])
+        if line.formula:
+            piece("formula", line.formula_terms)
+        shown = [numbers.get(p, number) for p in line.parents]
+        if line.parts:
+            piece("substituted", fill(line.parts, shown).split(BREAK))
+        if line.inner is not None:
+            values = list(inner) or [number] * len(line.inner_functions)
+            piece("evaluated", fill(line.inner, shown + values).split(BREAK))
+        piece("result", [rf"\mathbf{{{numbers.get(name, number)}}}"], NOTE_MARK_EM)
+        found = self._layouts[key] = (kinds, pack(pieces, budget))
+        return found
+
+    def equation_names(self, spec: dict) -> list[str]:
+        """The nodes whose numbers an equation shows."""
+        found = self._equation_names.get(spec["key"])
+        if found is None:
+            found = self._equation_names[spec["key"]] = [
+                n for piece in spec["pieces"] for term in piece for token in term
+                if type(token) is not str
+                for n in ([token[1]] if token[0] == "n" else
+                          [n for row in token[1] for n in row if n is not None])]
+        return found
+
+    def equation_layout(self, spec: dict, budget: float, numbers: dict, extra: tuple = ()):
+        """A matrix-form equation's matrix style (normal, else script size) and rows; None
+        when a term is too wide for a row even at script size."""
+        key = (spec["key"], budget, numbers[None], extra)
+        if key in self._layouts:
+            return self._layouts[key]
+        found = None
+        for style in ("normal", "small"):
+            widths = [[sum(self._token_width(token, style, numbers, k > 0)
+                           for token in term) for k, term in enumerate(piece)]
+                      for piece in spec["pieces"]]
+            if all(w + INDENT_EM + RELATION_EM <= budget for piece in widths for w in piece):
+                found = (style, pack([(RELATION_EM, piece) for piece in widths], budget))
+                break
+        self._layouts[key] = found
+        return found
+
+    def _token_width(self, token, style: str, numbers: dict, continued: bool) -> float:
+        if type(token) is str:
+            return self.width(token, continued)
+        if token[0] == "n":
+            return self.width(numbers.get(token[1], numbers[None]))
+        return self.width(matrix([[None if n is None else numbers.get(n, numbers[None])
+                                   for n in row] for row in token[1]], style))
+
     # rendering ---------------------------------------------------------------------
     def numbers(self, values, carry=None, decimals: int = 4, rounding: str = "exact",
-                significant: int | None = None) -> Render:
+                significant: int | None = None, compact: bool = False) -> Render:
         """One sheet's numbers, computed as they are first asked for and kept: pass it as
         ``numbers=`` to ``tex`` and ``context`` when one sheet is shown in two views (the
         variants' solution page and their platforms' feedback)."""
         check_options(carry, rounding)
-        return Render(self, values, carry, decimals, rounding, significant=significant)
+        return Render(self, values, carry, decimals, rounding, significant=significant,
+                      compact=compact)
 
     def context(self, values, carry=None, checks=None, decimals: int = 4,
                 rounding: str = "exact", diagram: bool = True,
-                significant: int | None = None, numbers: Render | None = None) -> dict:
+                significant: int | None = None, compact: bool = False,
+                numbers: Render | None = None) -> dict:
         """Everything the templates need, as LaTeX strings and formatted numbers: at
-        ``decimals`` places, or at ``significant`` figures when that is given."""
-        numbers = numbers or self.numbers(values, carry, decimals, rounding, significant)
-        numbers.notes, numbers.line_order = 0, []  # a fresh walk of the same numbers
+        ``decimals`` places, or at ``significant`` figures when that is given;
+        ``compact``: matrix forms in place of the entry-by-entry lines."""
+        numbers = numbers or self.numbers(values, carry, decimals, rounding, significant,
+                                          compact)
+        numbers.line_order = []  # a fresh walk of the same numbers
         return numbers.context(checks, diagram)
 
     def network(self, values, decimals: int = 4) -> dict:
@@ -76,17 +295,22 @@ class SheetRenderer:
 
     def tex(self, values, carry=None, checks=None, decimals: int = 4,
             rounding: str = "exact", standalone: bool = True, diagram: bool = True,
-            significant: int | None = None, numbers: Render | None = None) -> str:
+            significant: int | None = None, compact: bool = False,
+            numbers: Render | None = None) -> str:
         """The sheet as LaTeX: a whole document, or only its body (``standalone=False``);
-        ``diagram=False`` leaves out the network diagram (when another sheet carries it).
+        ``diagram=False`` leaves out the network diagram (when another sheet carries it);
+        ``compact`` sets matrix forms only.
 
         The templates run once per structure (see symprop.sheets.skeleton); a sheet whose structure
         was seen before is its skeleton with this sheet's numbers filled in."""
         if checks or not self.fast:
             return self._render_tex(self.context(values, carry, checks, decimals, rounding,
-                                                 diagram, significant), standalone)
-        options = (decimals, significant, rounding, standalone, diagram, carry is None)
-        render = numbers or self.numbers(values, carry, decimals, rounding, significant)
+                                                 diagram, significant, compact, numbers),
+                                   standalone)
+        options = (decimals, significant, rounding, standalone, diagram, carry is None,
+                   compact)
+        render = numbers or self.numbers(values, carry, decimals, rounding, significant,
+                                         compact)
         forms = self._skeletons.get(options)
         if forms is not None:
             texts, recipes = None, None
@@ -104,12 +328,13 @@ class SheetRenderer:
         """Render with a marker for every number-dependent piece, keep that skeleton for
         later sheets of the same structure, and check it against the full render."""
         render = Render(self, plain.values, plain.carry, plain.decimals, plain.rounding,
-                         record=True, significant=plain.significant)
+                        record=True, significant=plain.significant, compact=plain.compact)
         marked = self._render_tex(render.context(None, diagram), standalone)
         skeleton = Skeleton(marked, render.recipes, render.queries)
         text = skeleton.fill(render.texts)
         full = self._render_tex(self.context(plain.values, plain.carry, None, plain.decimals,
-                                             plain.rounding, diagram, plain.significant),
+                                             plain.rounding, diagram, plain.significant,
+                                             plain.compact),
                                 standalone)
         if text != full:  # a template treats a number in a way the skeleton cannot show
             self.fast = False
@@ -126,18 +351,19 @@ class SheetRenderer:
         return full
 
     def html(self, values, carry=None, checks=None, decimals: int = 4,
-             rounding: str = "exact", significant: int | None = None) -> str:
+             rounding: str = "exact", significant: int | None = None,
+             compact: bool = False) -> str:
         """One self-contained HTML page (MathML, no network)."""
         return templates.render(HTML_TEMPLATE, self.context(
-            values, carry, checks, decimals, rounding, significant=significant),
-            self.user_templates)
+            values, carry, checks, decimals, rounding, significant=significant,
+            compact=compact), self.user_templates)
 
     def jupyter(self, values, carry=None, checks=None, decimals: int = 4,
                 rounding: str = "exact", mode: str = "markdown",
-                significant: int | None = None) -> str:
+                significant: int | None = None, compact: bool = False) -> str:
         """Markdown with MathJax maths (``mode="markdown"``), or the maths alone in one
         ``$$ … $$`` block (``mode="latex"``), for Jupyter's rich display."""
         context = self.context(values, carry, checks, decimals, rounding,
-                               significant=significant)
+                               significant=significant, compact=compact)
         return templates.render(JUPYTER_TEMPLATE, {**context, "mode": mode},
                                 self.user_templates)

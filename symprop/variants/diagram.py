@@ -29,7 +29,7 @@ def geometry(network: dict) -> dict:
             y = ((layer["units"] - 1) / 2 - (k - 1)) * DY
             ident = f"n{layer['layer']}-{k}"
             places[(layer["layer"], k)] = (x, y)
-            units.append({"id": ident, "x": x, "y": y, "name": name,
+            units.append({"id": ident, "x": x, "y": y, "symbol": name,
                           "input": layer["layer"] == 0})
     labels, edges = [], []
     labelled = len(network["edges"]) <= MAX_LABELLED_EDGES
