@@ -73,6 +73,33 @@ def uninterrupted():
             raise Interrupted(signum)
 
 
+def results(futures, poll: float = 0.05) -> list:
+    """Each future's result, in order, waited for in the main thread. An interruption that
+    arrives meanwhile is raised between two short waits, never inside one: an exception
+    raised in a lock's wait can leave the lock released (RuntimeError: release unlocked
+    lock) instead of ending the run as Ctrl-C should."""
+    from concurrent.futures import TimeoutError as Waiting
+
+    out: list = []
+    with uninterrupted():  # raises the pending interruption on leaving
+        for future in futures:
+            while True:
+                try:
+                    out.append(future.result(timeout=poll))
+                    break
+                except Waiting:
+                    if _Pending.signum is not None:
+                        return out
+    return out
+
+
+def shut_down(pool) -> None:
+    """``pool.shutdown`` with the writes not yet started cancelled; the ones under way
+    finish (files are whole or absent), and an interruption waits until they have."""
+    with uninterrupted():
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 @contextlib.contextmanager
 def signals_held():
     """Around forking a worker: Ctrl-C and SIGTERM wait in the kernel until the block ends.

@@ -230,14 +230,13 @@ def _write_all(jobs) -> None:
     yet started are cancelled (the ones under way finish: files are whole or absent)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from ..output import write_atomic
+    from ..output import results, shut_down, write_atomic
 
     pool = ThreadPoolExecutor(WRITERS)
     try:
-        for future in [pool.submit(write_atomic, path, data) for path, data in jobs]:
-            future.result()
+        results([pool.submit(write_atomic, path, data) for path, data in jobs])
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        shut_down(pool)
 
 
 def write(plan: Plan, views: Views, rendered: list[Rendered], folder, *, seed: int,
@@ -282,17 +281,20 @@ def write(plan: Plan, views: Views, rendered: list[Rendered], folder, *, seed: i
     if pdfs:  # the two documents compile side by side
         import threading
 
+        from ..output import results, shut_down
         from ..tex import pdf_bytes
 
         cancel = threading.Event()  # an error or an interruption stops both engines
-        with ThreadPoolExecutor(len(pdfs)) as pool:
-            try:
-                built = [(path, pool.submit(pdf_bytes, views.document(pages), BUNDLE_RUNS,
-                                            cancel)) for path, pages in pdfs.items()]
-                built = [(path, future.result()) for path, future in built]
-            except BaseException:
-                cancel.set()
-                raise
+        pool = ThreadPoolExecutor(len(pdfs))
+        try:
+            futures = [pool.submit(pdf_bytes, views.document(pages), BUNDLE_RUNS, cancel)
+                       for pages in pdfs.values()]
+            built = list(zip(pdfs, results(futures), strict=True))
+        except BaseException:
+            cancel.set()
+            raise
+        finally:
+            shut_down(pool)
         for path, data in built:
             ledger.expect(path, data)
         _mark(folder, identity, ledger)
