@@ -33,6 +33,9 @@ SPECS = ["textbook-2-2-1", "exam-sigmoid-2-2-1", "exam-relu-nice", "mazur-2-2-2"
          "softmax", "batch", "deep"]
 INLINE = {"softmax": SOFTMAX, "batch": BATCH_SPEC, "deep": DEEP_SPEC}
 COUNT = 30
+# the three largest sheets take seconds per value set in full: fewer sets, the same kinds
+# (drawn, raw grid draws, the spec's own numbers)
+COUNTS = {"softmax": 16, "batch": 12, "deep": 8}
 
 
 def _problem(stem):
@@ -60,7 +63,7 @@ def test_skeleton_equals_full_render(stem):
     reference.fast = False  # always the full Jinja render
     decimals = plan.rules.decimals
     checked = 0
-    for k, givens in enumerate(_value_sets(plan, COUNT)):
+    for k, givens in enumerate(_value_sets(plan, COUNTS.get(stem, COUNT))):
         try:
             values = dict(evaluate(plan.program, givens).items())
         except EvaluationError:
@@ -79,7 +82,7 @@ def test_skeleton_equals_full_render(stem):
             checked += 1
     assert renderer.fast, "a skeleton disagreed with the full render"
     assert renderer._skeletons, "the fast path was never taken"
-    assert checked >= 4 * COUNT // 2
+    assert checked >= 4 * COUNTS.get(stem, COUNT) // 2
 
 
 def test_variants_values_fill_the_same_sheet():
