@@ -368,14 +368,58 @@ def _dual_kit() -> dict:
             return _Dual(function(x.v, *constants), mul(derivative(x.v, *constants), x.t))
         return apply
 
+    def flat(name):  # a step of any of its arguments: slope 0 where defined
+        function = kit[name]
+        return lambda *args: function(*[value(a) for a in args])
+
     def constant(name):  # the steps of ReLU and leaky ReLU: slope 0 where defined
         function = kit[name]
         return lambda x, *constants: function(value(x), *constants)
 
+    def d_sigmoid(x):  # σ' = σ(1 − σ)
+        if type(x) is not _Dual:
+            return kit["sigmoid"](x)
+        s = kit["sigmoid"](x.v)
+        return _Dual(s, mul(s, add(Fraction(1), mul(Fraction(-1), s)), x.t))
+
+    def d_abs(x):  # |u|' = sign(u), 0 at 0 (SymPy's sign)
+        if type(x) is not _Dual:
+            return kit["Abs"](x)
+        return _Dual(kit["Abs"](x.v), mul(kit["sign"](x.v), x.t))
+
+    def d_sqrt(x):
+        if type(x) is not _Dual:
+            return kit["sqrt"](x)
+        root = kit["sqrt"](x.v)
+        return _Dual(root, mul(Fraction(1, 2), kit["pw"](root, -1), x.t))
+
+    def extreme(name, sense):  # the tangent routes as the gradient does (gates.route)
+        def apply(c, *args):
+            plain = [value(a) for a in args]
+            out = kit[name](c, *plain)
+            tangents = [mul(kit["route"](k, c, sense, *plain), a.t)
+                        for k, a in enumerate(args) if type(a) is _Dual]
+            return _Dual(out, add(*tangents)) if tangents else out
+        return apply
+
+    def d_rpw(base, exponent):  # (bᵉ)' = e bᵉ⁻¹ b' + bᵉ ln b · e'
+        b, e = value(base), value(exponent)
+        out = kit["rpw"](b, e)
+        tangents = []
+        if type(base) is _Dual:
+            tangents.append(mul(e, kit["rpw"](b, add(e, Fraction(-1))), base.t))
+        if type(exponent) is _Dual:
+            tangents.append(mul(out, kit["log"](b), exponent.t))
+        return _Dual(out, add(*tangents)) if tangents else out
+
     return {"Q": Fraction, "add": d_add, "mul": d_mul, "pw": d_pow,
             "exp": unary("exp"), "log": unary("log"), "tanh": unary("tanh"),
             "relu": unary("relu"), "leaky_relu": unary("leaky_relu"),
-            "relu_step": constant("relu_step"), "leaky_relu_step": constant("leaky_relu_step")}
+            "relu_step": constant("relu_step"), "leaky_relu_step": constant("leaky_relu_step"),
+            # computation graphs (symprop.gates)
+            "sigmoid": d_sigmoid, "Abs": d_abs, "sqrt": d_sqrt, "rpw": d_rpw,
+            "maximum": extreme("maximum", 1), "minimum": extreme("minimum", -1),
+            "route": flat("route"), "sign": flat("sign")}
 
 
 class _Sweep:

@@ -144,3 +144,31 @@ def test_a_second_tex_run_finds_the_same_sheet(tmp_path):
     assert first.exit_code == 0 and second.exit_code == 0, second.output
     tex = (tmp_path / "mazur-2-2-2" / "solution.tex").read_text()
     assert "8 by symbolic" in tex
+
+
+EVERY_GATE = """
+name: every gate
+graph:
+  inputs: {x: 3, y: -4, z: 2, w: -1}
+  nodes:
+    p: "x * y"
+    m: "max(z, w, x)"
+    n: "min(z, y)"
+    q: "abs(p) + sqrt(z + 7)"
+    r: "sigmoid(n) * m"
+    t: "z ** 1.5 + w ** 2 + x ** z"
+    f: "q + r + t + relu(m) + tanh(w) + exp(w) + log(x)"
+  output: f
+"""
+
+
+def test_forward_mode_runs_every_gate_of_a_computation_graph(monkeypatch):
+    """A graph too big for the symbolic test and for the composed loss is proven by
+    forward-mode projections; every gate (max, min, |u|, √, σ, non-whole powers) needs
+    its tangent rule there (a 200-node random graph once failed on max)."""
+    from symprop.spec import loads
+
+    monkeypatch.setattr(proof, "COMPOSED_BUDGET", 0)
+    solution = loads(EVERY_GATE, "gates").solve(symbolic_seconds=0)
+    assert solution.proof.methods() == {"projections-at-points": 4}
+    assert solution.proof.agrees
