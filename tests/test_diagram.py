@@ -327,3 +327,75 @@ def test_pdf_diagrams_have_no_overlapping_words(tmp_path):
         for number in numbers:
             assert number in shown, (name, number)
             shown.remove(number)
+
+
+EXAM_2_3_1 = """
+name: 2-3-1 exam
+layers: [{units: 2}, {units: 3, activation: relu}, {units: 1, activation: identity}]
+parameters: {W1: [[0.5, -0.3], [0.2, 0.8], [-0.6, 0.4]], b1: [0.1, -0.2, 0.3],
+             W2: [[0.7, -0.5, -0.6]], b2: [0.05]}
+data: [{x: [1, 2], y: [1]}]
+loss: half_squared_error
+learning_rate: 0.1
+variants:
+  vary: {parameters: {low: -1, high: 1, step: 0.05}}
+  ask: [loss, grad.W2]
+"""
+
+
+def _centres(words) -> list[tuple[str, float, float]]:
+    """Each word's text and centre relative to the words' mean centre (so that two
+    pictures compare wherever the page puts them), sorted."""
+    points = [(w[4].replace("\u2212", "-"), (w[0] + w[2]) / 2, (w[1] + w[3]) / 2)
+              for w in words]
+    mx, my = (sum(p[1] for p in points) / len(points), sum(p[2] for p in points) / len(points))
+    return sorted((text, round(x - mx, 1), round(y - my, 1)) for text, x, y in points)
+
+
+@pytest.mark.tex
+def test_a_bundles_numbers_go_where_the_sheets_diagram_puts_them(tmp_path):
+    """The variants' question draws its picture once per bundle and lays each page's
+    numbers over it: in the layout of the sheet's diagram made for the widest labels any
+    draw can show, each number where TikZ puts it in that diagram, and no two numbers
+    on top of each other."""
+    if not shutil.which("pdflatex") or not shutil.which("pdftotext"):
+        pytest.skip("pdflatex or pdftotext not installed")
+    from symprop.variants import Plan
+    from symprop.variants import diagram as overlay
+    from symprop.variants.views import Views
+
+    plan = Plan(loads(EXAM_2_3_1, "exam"))
+    views = Views(plan)
+    rendered, _ = plan.generate(3, 5, views=views)
+    questions = _words(build_pdf(views.document([r.question for r in rendered]),
+                                 tmp_path / "questions.pdf", runs=1))
+    givens = {plan.program.names[i]: v for i, v in zip(plan.program.givens, plan.base,
+                                                       strict=True)}
+    widest = views.sheet.network(overlay.widest(givens, plan), plan.rules.decimals)
+    assert widest["labelled"] and widest["beside"]
+    pages = []
+    for item in rendered:  # the sheet's own TikZ picture, in that layout, with these numbers
+        values = dict(zip(plan.program.names, item.variant.values, strict=True))
+        own = views.sheet.network(values, plan.rules.decimals)
+        network = json.loads(json.dumps(widest))
+        for edge, mine in zip(network["edges"], own["edges"], strict=True):
+            edge["weight"] = mine["weight"]
+        for layer, mine in zip(network["layers"], own["layers"], strict=True):
+            layer["biases"] = mine["biases"]
+        pages.append(templates.render("network.tex.j2", {"network": network}))
+    document = templates.render("variants-document.tex.j2", {
+        "pages": pages, "packages": SheetRenderer.PREAMBLE_PACKAGES, "diagram": None})
+    sheets = _words(build_pdf(document, tmp_path / "sheets.pdf", runs=1))
+    for question, sheet in zip(questions, sheets, strict=True):
+        # the picture: below the learning rate's line, above "Compute"
+        top = max(w[3] for w in question if w[4] == "Learning")
+        bottom = min(w[1] for w in question if w[4].startswith("Compute"))
+        region = [w for w in question if top < w[1] and w[3] < bottom]
+        picture = [w for w in sheet if w[3] < 760]  # not the page number (A4: 842 pt)
+        found, expected = _centres(region), _centres(picture)
+        assert [w[0] for w in found] == [w[0] for w in expected]  # the same words
+        for (_, x0, y0), (_, x1, y1) in zip(found, expected, strict=True):
+            assert abs(x0 - x1) <= 1.0 and abs(y0 - y1) <= 1.0, (found, expected)
+        for a, b in itertools.combinations(region, 2):
+            overlap = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
+            assert overlap[0] <= 0.1 or overlap[1] <= 0.1, (a, b)

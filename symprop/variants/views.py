@@ -78,9 +78,10 @@ class Views:
         givens = {plan.program.names[i]: v for i, v in zip(plan.program.givens, plan.base,
                                                            strict=True)}
         # the network's picture without numbers (symprop.variants.diagram), the same for
-        # every draw; a computation graph's question draws its circuit itself
-        self.diagram = None if self.circuit else \
-            diagram.geometry(self.sheet.network(givens, plan.rules.decimals))
+        # every draw, laid out for the widest labels a draw can have; a computation
+        # graph's question draws its circuit itself
+        self.diagram = None if self.circuit else diagram.geometry(
+            self.sheet.network(diagram.widest(givens, plan), plan.rules.decimals))
         self.tex = self.sheet.symbols  # the sheet's notation, for every view of a variant
         printer = self.sheet.printer
         self.width = 3
