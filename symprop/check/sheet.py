@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from ..decimals import decimals_in, leading_place, to_fraction
+from ..decimals import decimals_in, extreme, leading_place, to_fraction
 from ..errors import SpecError
 from . import names, shapes, written
 from .checker import Checker, _Local, _safe
@@ -92,7 +92,7 @@ class Sheet:
         found = memo.get((p, places))
         if found is None:  # the same for every sheet: kept by the checker
             exact, found = self.exact[p], self.exact_point[p]
-            if exact:
+            if exact and not extreme(exact):  # beyond 2^±65,536 nobody carries places
                 fewest = max(places, SIGNIFICANT - 1 - leading_place(exact))
                 for carried in range(fewest, fewest + CARRIED):
                     low, high = point(rounded(exact, carried))
