@@ -316,14 +316,15 @@ def test_a_carried_figure_alone_is_rounding_not_wrong():
 
 def test_a_saturated_unit_is_checked_not_crashed(tmp_path):
     """W = −10¹² drives σ to e^{−10¹²}: the checker judges the claims (the loss by hand is
-    ½(0.5 − 0)² = 0.125) instead of trying to carry 4·10¹¹ decimal places."""
+    ½(0.5 − 0)² = 0.125, so 0.08 is wrong) instead of trying to carry 4·10¹¹ decimal
+    places while it looks for the wrong loss's cause."""
     spec = tmp_path / "saturated.yaml"
     spec.write_text("layers: [{units: 1}, {units: 1, activation: sigmoid}]\n"
                     "parameters: {W1: [[-1e12]], b1: [0.1]}\n"
                     "data: [{x: 1, y: 0.5}]\nloss: half_squared_error\n")
     answers = tmp_path / "answers.yaml"
-    answers.write_text("loss: 0.125\ngrad.W1[1,1]: 0\nnot_a_name: 1\n")
+    answers.write_text("loss: 0.08\ngrad.W1[1,1]: 0\nnot_a_name: 1\n")
     result = run(spec, answers, "--format", "json")
     assert result.exit_code == 0, result.output
     verdicts = {c["name"]: c["verdict"] for c in json.loads(result.output)["claims"]}
-    assert verdicts == {"loss": "correct", "grad.W1[1,1]": "correct", "not_a_name": "unknown"}
+    assert verdicts == {"loss": "wrong", "grad.W1[1,1]": "correct", "not_a_name": "unknown"}
