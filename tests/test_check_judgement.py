@@ -243,6 +243,8 @@ def test_next_loss_in_a_two_step_spec_is_suggested_with_both_readings():
     ("mse", "loss"), ("MSE", "loss"), ("cost", "loss"), ("E_total", "loss"),
     ("ReLU(z1[1])", "relu(z1[1])"), ("Sigmoid(z1[1])", "sigmoid(z1[1])"),
     ("linear(z1[1])", "z1[1]"), ("sigmoid", "a1[1]"), ("next.mse", "next.loss"),
+    # a derivative written as a fraction is the gradient by that quantity
+    ("dL/dW1[1,1]", "grad.W1[1,1]"), ("∂L/∂b2[1]", "grad.b2[1]"), ("dE / dW2[1,2]", "grad.W2[1,2]"),
 ])
 def test_synonyms_get_a_useful_suggestion(written, suggestion):
     v = verdicts(SEED, [RawClaim(written, "1")])[written]

@@ -281,8 +281,9 @@ class Checker:
         canonical = {}
         for word in claim_text.names_in(tree):
             resolved = self.graph.resolve(word, strict=False) or self._vector_entry(word)
-            if resolved is None:
-                return ("unknown", names.suggest(self, word))
+            if resolved is None:  # df/dx parses as d·f/(d·x): a derivative is meant
+                return ("unknown", names.derivative(self, written.replace(" ", "")) or
+                        names.suggest(self, word))
             canonical[word] = resolved
         bits = {}
         for word, name in canonical.items():

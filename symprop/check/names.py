@@ -60,7 +60,8 @@ def shape(family: dict[tuple[int, ...], str]) -> tuple[int, ...]:
 def suggest(checker, written: str) -> str | None:
     """The name (or expression) someone most likely meant by ``written``."""
     text = written.replace(" ", "")
-    for suggestion in (_synonym(checker, text), _after_last_step(checker, text)):
+    for suggestion in (_synonym(checker, text), derivative(checker, text),
+                       _after_last_step(checker, text)):
         if suggestion:
             return suggestion
     close = difflib.get_close_matches(text, checker.spellings, n=1, cutoff=0.5)
@@ -91,6 +92,16 @@ def _synonym(checker, text: str) -> str | None:
             tree = claim_text.parse(fixed)
             return fixed if tree[0] != "name" else _existing(checker, tree[1])
     return None
+
+
+DERIVATIVE = re.compile(r"^(?:d|∂)([^/]+)/(?:d|∂)(.+)$")  # dL/dW1[1,1], ∂f/∂x
+
+
+def derivative(checker, text: str) -> str | None:
+    """A derivative written as a fraction (df/dx, dL/dW1[1,1], ∂J/∂b) means grad.<name>:
+    the gradient of the problem's loss or output by that quantity."""
+    match = DERIVATIVE.match(text)
+    return _existing(checker, "grad." + match.group(2)) if match else None
 
 
 def _after_last_step(checker, text: str) -> str | None:
