@@ -29,7 +29,11 @@ OPTIMIZERS = ("sgd", "momentum", "adam")
 MOMENTUM = Fraction(9, 10)  # momentum's default β (μ), as PyTorch's examples and most courses
 ADAM = {"beta1": Fraction(9, 10), "beta2": Fraction(999, 1000),  # Kingma and Ba's defaults
         "epsilon": Fraction(1, 10**8)}
-MAX_TRAINING_STEPS = 100_000  # a 2-4-4-1 network: about 6 ms a step per walk, two walks
+MAX_TRAINING_STEPS = 100_000
+# a run's work: steps × examples per step × parameters × runs (one, and one per compared
+# activation). Measured (bench/training.py, 2 cores): 10,000 full-batch steps of the XOR
+# 2-4-4-1 (1,480,000) verify in 70–145 s, about 50–100 µs per unit
+MAX_TRAINING_WORK = 1_500_000
 TOP_KEYS = ("name", "description", "layers", "parameters", "names", "data", "loss",
             "reduction", "learning_rate", "steps", "frozen", "relu_derivative_at_zero",
             "digits", "significant", "variants", "nudges", *TRAINING_KEYS)
@@ -651,8 +655,15 @@ class Reader:
         if steps > MAX_TRAINING_STEPS:
             self.fail(("epochs",), f"at most {MAX_TRAINING_STEPS:,} steps in all (epochs × "
                       f"{-(-count // size)} minibatches per epoch)", f"{steps:,} steps")
-        return Training(epochs, size, self.shuffle(root.get("shuffle", False)),
-                        self.compare(root.get("compare"), problem))
+        compare = self.compare(root.get("compare"), problem)
+        parameters, runs = len(problem.entries()), 1 + len(compare)
+        work = steps * size * parameters * runs
+        if work > MAX_TRAINING_WORK:
+            self.fail(("epochs",), f"a run of at most {MAX_TRAINING_WORK:,} units of work "
+                      "(steps × examples per step × parameters × runs): fewer epochs, a "
+                      "smaller batch or a smaller network",
+                      f"{steps:,} × {size} × {parameters} × {runs} = {work:,}")
+        return Training(epochs, size, self.shuffle(root.get("shuffle", False)), compare)
 
     def shuffle(self, value) -> int | None:
         if value is False:
