@@ -32,7 +32,7 @@ ADAM = {"beta1": Fraction(9, 10), "beta2": Fraction(999, 1000),  # Kingma and Ba
 MAX_TRAINING_STEPS = 100_000
 # a run's work: steps × examples per step × parameters × runs (one, and one per compared
 # activation). Measured (bench/training.py, 2 cores): 10,000 full-batch steps of the XOR
-# 2-4-4-1 (1,480,000) verify in 70–145 s, about 50–100 µs per unit
+# 2-4-4-1 (1,480,000) verify in 145 s at a load average of 2, about 100 µs per unit
 MAX_TRAINING_WORK = 1_500_000
 TOP_KEYS = ("name", "description", "layers", "parameters", "names", "data", "loss",
             "reduction", "learning_rate", "steps", "frozen", "relu_derivative_at_zero",
