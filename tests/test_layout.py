@@ -1,4 +1,4 @@
-"""Layouts that never overflow or collide (issue 9), over the corpus in tests/corpus: nine
+"""Layouts that never overflow or collide (issue 9), over the corpus in tests/corpus: ten
 networks of different shapes, losses and activations (softmax with cross-entropy, a ReLU
 batch over two steps with a pre-activation at the kink, sigmoid averaged over a batch,
 4-4-4, a logistic neuron with binary cross-entropy, leaky ReLU, a deep chain, Greek text,
