@@ -41,6 +41,7 @@ from .display import written as display_written
 SLOT = re.compile("\x00(\\d+)([bw])\x00")  # a placeholder: index, bare or wrap-if-negative
 NEG = "\x01"  # a leading minus in a skeleton
 BREAK = "\x02"  # a place to break a long sum (before its second, third, … term; sheets.layout)
+BREAKABLE_TERMS = 4  # a sum in parentheses, last factor of a line, may break from 4 terms
 _DERIVATIVE_KINDS = {"grad_yhat", "grad_a", "grad", "dact", "local"}
 _STATE_SYMBOLS = {"velocity": "v", "m": "m", "v": "v", "mhat": r"\hat{m}", "vhat": r"\hat{v}"}
 _HYPERPARAMETERS = {"beta1": r"\beta_1", "beta2": r"\beta_2", "epsilon": r"\epsilon",
@@ -385,16 +386,20 @@ class SheetPrinter(LatexPrinter):
             if len(numerator) == 1 and isinstance(numerator[0], Slot):  # ⅓ · (−0.64)
                 return prefix + r" \cdot " + self._print_Slot(numerator[0], wrap=True)
             return prefix + (" " if not self._settings["dot"] else r" \cdot ") + \
-                self._product(numerator, Integer(1))
-        return self._product(numerator, p)
+                self._product(numerator, Integer(1), top=expr is getattr(self, "_top", None))
+        return self._product(numerator, p, top=expr is getattr(self, "_top", None))
 
-    def _product(self, factors, coefficient, grouped: bool = True) -> str:
+    def _product(self, factors, coefficient, grouped: bool = True, top: bool = False) -> str:
         """Factors joined by juxtaposition, or by \\cdot in substituted lines and
-        between derivative fractions."""
+        between derivative fractions. In a line's top-level product (``top``), a long sum
+        as the last factor may break between its terms (½ λ (W₁₁² + W₁₂² + …))."""
         parts = [] if coefficient == 1 and factors else [self._print(coefficient)]
         dot = self._settings["dot"] or any(self.kinds.get(f) in _DERIVATIVE_KINDS
                                            for f in factors)
-        for factor in factors:
+        for k, factor in enumerate(factors):
+            if top and k == len(factors) - 1 and self._breakable(factor):
+                parts.append(self._broken_group(factor))
+                continue
             parts.append(self._atom(factor, wrap=True) if not _bare_group(factor)
                          else self._print(factor))
         if len(parts) == 1:
@@ -405,6 +410,21 @@ class SheetPrinter(LatexPrinter):
                 return self._print(only)
             return parts[0]
         return (r" \cdot " if dot else " ").join(parts)
+
+    def _breakable(self, expr) -> bool:
+        return bool(self._settings["breaks"]) and expr.is_Add and \
+            len(expr.args) >= BREAKABLE_TERMS
+
+    def _broken_group(self, expr) -> str:
+        """A parenthesised sum with break marks between its terms, in delimiters of a
+        fixed size (\\left and \\right cannot part across rows)."""
+        saved, self._top = self._top, expr
+        try:
+            text = self._print_Add(expr)
+        finally:
+            self._top = saved
+        size = r"\Big" if r"\frac" in text else r"\big"
+        return rf"{size}l({text}{size}r)"
 
     def _print_Pow(self, expr, rational=False):
         base, power = expr.base, expr.exp

@@ -26,7 +26,7 @@ from symprop.sheets import SheetRenderer, render_solution
 from symprop.spec import load, loads
 from symprop.tex import build_pdf
 
-from conftest import worked_lines
+from conftest import ROOT, worked_lines
 
 CORPUS = sorted((Path(__file__).resolve().parent / "corpus").glob("*.yaml"))
 SHRINK = 0.08  # of a word box's height, top and bottom: font boxes overlap between lines
@@ -391,3 +391,22 @@ def test_answer_key_rows_do_not_touch(tmp_path):
                if (w[4], page[k + 1][4]) == ("Answer", "key"))
     hits = collisions(pages, shrink=0.05, skip=lambda n, box: (n, box[1]) < key)
     assert hits == [], hits
+
+
+@pytest.mark.tex
+def test_a_long_parenthesised_sum_breaks_between_its_terms(tmp_path):
+    """The L2 term Ω = ½ λ ((W₁₁)² + … ) of nine weights, a product whose last factor is
+    a long sum, breaks inside its parentheses instead of passing the margin (58 pt over
+    before), in the formula and in its numbers."""
+    if not shutil.which("pdflatex"):
+        pytest.skip("pdflatex not installed")
+    text = (ROOT / "examples" / "adam-xor.yaml").read_text()
+    problem = loads(re.sub(r"(?m)^(epochs|batch_size|shuffle|optimizer):.*\n", "", text),
+                    "decay")
+    assert problem.weight_decay and len(problem.decayed()) == 9
+    tex = render_solution(problem.solve(symbolic_seconds=0), "tex")
+    omega = next(l for l in tex.splitlines() if l.startswith(r"\Omega & ="))
+    assert omega.count(r"\\*[1pt] &\quad") >= 2  # the formula and the numbers both break
+    log = []
+    build_pdf(tex, tmp_path / "decay.pdf", runs=1, log=log)
+    assert overfull(log[0], tex) == ([], [])
