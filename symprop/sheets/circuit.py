@@ -20,7 +20,6 @@ from ..latex import number
 from . import circuit_diagram as diagram
 from . import nudges as nudge_plan
 from .context import Render
-from .lines import Printers, prepare
 from .renderer import SheetRenderer
 
 DIAGRAM_FIGURES = 3  # the diagram's computed values, in significant figures
@@ -92,16 +91,11 @@ class CircuitRenderer(SheetRenderer):
     PREAMBLE_PACKAGES = (*SheetRenderer.PREAMBLE_PACKAGES, "pdflscape")
 
     def __init__(self, graph, user_templates=None):
-        self.graph = graph
-        self.printers = Printers(graph)
-        self.printer = self.printers.names
-        self.lines = {node.name: prepare(self.printers, node) for node in graph
-                      if node.formula is not None}
+        self._prepare_lines(graph)
         for node in graph:  # a constant (∂f/∂f = 1, ∂q/∂x = 1) is its own result
             if node.formula is not None and node.formula.is_Number:
                 line = self.lines[node.name]
                 line.formula, line.formula_lines, line.parts = None, [], []
-        self.symbols = {node.name: self.printer.doprint(node.symbol) for node in graph}
         self.entries = list(graph.inputs)
         self.circuit = CircuitPlan(graph, self.printer)
         self.plan = {"final_loss": None, "steps": [], "after": [], "after_total": [],
@@ -112,12 +106,8 @@ class CircuitRenderer(SheetRenderer):
         self.fast = False  # every sheet is rendered in full (no skeletons)
         self.gate_symbols = {n: self._gate_symbol(n) for n in graph.forward}
         self._diagrams: dict[tuple, dict] = {}
-        # what a layered sheet's lines also ask of their renderer (symprop.sheets.context)
-        self.kinks = [name for name, line in self.lines.items() if line.kink is not None]
-        self.inner_lines = [name for name, line in self.lines.items() if line.inner is not None]
-        self.fused_targets, self.fused_equations = [], {}
-        self.numbered = [node.name for node in graph] + \
-            [name for name in self.lines if name not in graph.nodes]
+        self.fused_targets, self.fused_equations = [], {}  # no layers, no fused δ
+        self._index_lines()
         self._prepare_layout()
 
     def _gate_symbol(self, node: str) -> str:

@@ -41,23 +41,15 @@ class SheetRenderer:
         return super().__new__(cls)
 
     def __init__(self, graph, user_templates=None):
-        self.graph = graph
-        self.printers = Printers(graph)
-        self.printer = self.printers.names
-        self.lines = {node.name: prepare(self.printers, node) for node in graph
-                      if node.formula is not None}
-        self.symbols = {node.name: self.printer.doprint(node.symbol) for node in graph}
+        self._prepare_lines(graph)
         self.entries = [e for l in graph.layers
                         for e in [n for row in graph.weights(l) for n in row] +
                         graph.biases(l)]
         self.plan = NetworkPlan(graph, self.printer).as_dict()
-        self.kinks = [name for name, line in self.lines.items() if line.kink is not None]
-        self.inner_lines = [name for name, line in self.lines.items() if line.inner is not None]
         self.fused_targets: list = []  # per fused block: the targets that must sum to 1
         self.fused_equations: dict = {}
         self._prepare_fused()
-        self.numbered = [node.name for node in graph] + \
-            [name for name in self.lines if name not in graph.nodes]  # every number shown
+        self._index_lines()
         self.given_equations = self._given_equations()
         self.functions = self._functions()
         self._prepare_layout()
@@ -68,6 +60,24 @@ class SheetRenderer:
         self.fast = user_templates is None and self.SKELETONS
         self._skeletons: dict[tuple, dict[tuple, list[Skeleton]]] = {}
         self._line_order: dict[tuple, list[str]] = {}
+
+    def _prepare_lines(self, graph) -> None:
+        """The notation, every symbol, and every node's worked line (symprop.sheets.lines),
+        once per graph."""
+        self.graph = graph
+        self.printers = Printers(graph)
+        self.printer = self.printers.names
+        self.lines = {node.name: prepare(self.printers, node) for node in graph
+                      if node.formula is not None}
+        self.symbols = {node.name: self.printer.doprint(node.symbol) for node in graph}
+
+    def _index_lines(self) -> None:
+        """What a rendering asks of the lines (symprop.sheets.context): those with a slope
+        at a kink, those with values of e^{…}, ln, tanh, and every number shown."""
+        self.kinks = [name for name, line in self.lines.items() if line.kink is not None]
+        self.inner_lines = [name for name, line in self.lines.items() if line.inner is not None]
+        self.numbered = [node.name for node in self.graph] + \
+            [name for name in self.lines if name not in self.graph.nodes]
 
     def _prepare_layout(self) -> None:
         """The caches of line breaking (symprop.sheets.layout), kept per renderer."""
