@@ -29,7 +29,7 @@ import jinja2
 import jinja2.sandbox
 from markupsafe import Markup
 
-from .errors import RenderError
+from .errors import RenderError, one_line
 
 _LATEX_SPECIALS = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
@@ -154,7 +154,8 @@ def _environment(user_dir: str | None) -> jinja2.Environment:
                keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(tex=latex_escape, md=markdown_escape, math=mathml,
                        display=functools.partial(mathml, display=True),
-                       cloze=cloze_escape, cdata=cdata, html_text=html_text)
+                       cloze=cloze_escape, cdata=cdata, html_text=html_text,
+                       printable=one_line)  # user text in a terminal: no bidi overrides
     return env
 
 

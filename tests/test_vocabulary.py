@@ -150,3 +150,17 @@ loss: half_squared_error
     assert "7.219e-35" in solution_table(solution)
     sheet = SheetRenderer(solution.graph).tex(dict(solution.values.items()))
     assert r"7.219 \times 10^{-35}" in sheet
+
+
+def test_terminal_tables_show_no_bidi_override_from_user_text():
+    """A right-to-left override (U+202E) in a name would reverse the rest of the terminal
+    line (and hide what follows it): the tables show it as an escape; other text stays."""
+    from symprop.spec import loads
+    from symprop.views import solution_table
+
+    spec = ("name: \"Übung \u202e σ\"\nlayers: [{units: 1}, {units: 1, activation: identity}]\n"
+            "parameters: {W1: [[2]], b1: [0]}\ndata: [{x: 1, y: 1}]\n"
+            "loss: half_squared_error\n")
+    table = solution_table(loads(spec, "bidi").solve(symbolic_seconds=0))
+    assert "\u202e" not in table
+    assert table.splitlines()[0] == "Übung \\u202e σ"
