@@ -71,6 +71,7 @@ class Render:
         self.nominal = renderer.nominal(decimals, significant)
         self._wide: dict | None = None  # numbers wider than planned: name → width class
         self.inner_wide: dict[str, tuple] = {}  # the same for values of e^{…}, ln, tanh
+        self.supplied: dict[str, dict] = {}  # more texts of a template (SheetRenderer.fill)
 
     def hole(self, recipe: tuple, text: str) -> str:
         if not self.record:
@@ -97,6 +98,9 @@ class Render:
 
     def _other(self, name: str) -> str:
         return self.numbers(name)[3]
+
+    def _supplied(self, key: str, name: str) -> str:
+        return str(self.supplied[key][name])
 
     def signature(self, line_order: list[str]) -> tuple:
         """What shapes the sheet besides the graph: the lines with a rounding note, the

@@ -311,6 +311,37 @@ class SheetRenderer:
                    compact)
         render = numbers or self.numbers(values, carry, decimals, rounding, significant,
                                          compact)
+        template = self.tex_template if standalone else self.body_template
+        return self._filled(options, render,
+                            lambda r: templates.fill(template, r.context(None, diagram)))
+
+    def fill(self, template, numbers: Render, supplied: dict, html: bool = False) -> str:
+        """Another template over this sheet's context without its diagram (the variants'
+        feedback), with ``supplied``: more context, dictionaries of values that vary from
+        sheet to sheet like its numbers and are only printed (the variant's label and
+        number). ``html``: the template is autoescaped. Filled into a skeleton like
+        ``tex``."""
+
+        def draw(render: Render) -> str:
+            render.supplied = supplied
+            extra = {key: {name: render.hole(("_supplied", key, name), str(value))
+                           if render.record else value for name, value in values.items()}
+                     for key, values in supplied.items()}
+            sheet = self.context(render.values, render.carry, None, render.decimals,
+                                 render.rounding, False, render.significant, render.compact,
+                                 numbers=render)
+            return templates.fill(template, {**sheet, **extra})
+
+        numbers.supplied = supplied  # what the skeleton's _supplied holes read
+        if not self.fast:
+            return draw(numbers)
+        options = (template, numbers.decimals, numbers.significant, numbers.rounding,
+                   numbers.carry is None, numbers.compact)
+        return self._filled(options, numbers, draw, html)
+
+    def _filled(self, options: tuple, render: Render, draw, html: bool = False) -> str:
+        """``draw(render)`` (a template over the context of a Render): a skeleton of the
+        same structure with these numbers filled in, else rendered (and recorded) now."""
         forms = self._skeletons.get(options)
         if forms is not None:
             texts, recipes = None, None
@@ -319,23 +350,20 @@ class SheetRenderer:
                     texts, recipes = skeleton.texts(render), skeleton.recipes
                 if skeleton.fits(texts):
                     return skeleton.fill(texts)
-        return self._record(render, standalone, diagram, options)
+        return self._record(render, draw, options, html)
 
     def _render_tex(self, context: dict, standalone: bool) -> str:
         return templates.fill(self.tex_template if standalone else self.body_template, context)
 
-    def _record(self, plain: Render, standalone, diagram, options) -> str:
+    def _record(self, plain: Render, draw, options, html: bool) -> str:
         """Render with a marker for every number-dependent piece, keep that skeleton for
         later sheets of the same structure, and check it against the full render."""
         render = Render(self, plain.values, plain.carry, plain.decimals, plain.rounding,
                         record=True, significant=plain.significant, compact=plain.compact)
-        marked = self._render_tex(render.context(None, diagram), standalone)
-        skeleton = Skeleton(marked, render.recipes, render.queries)
+        skeleton = Skeleton(draw(render), render.recipes, render.queries, html)
         text = skeleton.fill(render.texts)
-        full = self._render_tex(self.context(plain.values, plain.carry, None, plain.decimals,
-                                             plain.rounding, diagram, plain.significant,
-                                             plain.compact),
-                                standalone)
+        full = draw(self.numbers(plain.values, plain.carry, plain.decimals, plain.rounding,
+                                 plain.significant, plain.compact))
         if text != full:  # a template treats a number in a way the skeleton cannot show
             self.fast = False
             return full

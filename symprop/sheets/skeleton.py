@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from markupsafe import escape
+
 
 class Hole(str):
     """A number-dependent piece of a sheet while its skeleton is rendered: it prints as a
@@ -32,12 +34,13 @@ class Skeleton:
     """A rendered sheet with a numbered hole for every number-dependent piece: a format
     string, what fills each hole (a recipe), and the answers the templates relied on."""
 
-    def __init__(self, marked: str, recipes: list, queries: list):
+    def __init__(self, marked: str, recipes: list, queries: list, html: bool = False):
         pieces = _MARKED.split(marked)
         self.format = "".join(
             piece.replace("{", "{{").replace("}", "}}") if k % 2 == 0 else f"{{{piece}}}"
             for k, piece in enumerate(pieces))
         self.recipes = recipes
+        self.html = html  # the texts are escaped as an autoescaped template escapes them
         self.steps: list | None = None  # the recipes as (unbound method, arguments)
         self.queries = [(index, prefix, args, answer)
                         for index, prefix, args, answer in dict.fromkeys(queries)]
@@ -53,4 +56,6 @@ class Skeleton:
                    for index, prefix, args, answer in self.queries)
 
     def fill(self, texts: list[str]) -> str:
+        if self.html:
+            texts = [escape(text) for text in texts]
         return self.format.format(*texts)

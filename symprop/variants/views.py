@@ -182,9 +182,8 @@ class Views:
         """The worked solution as HTML with MathJax maths: the solution sheet's worked
         lines (``SheetRenderer.context``) for the platforms' feedback."""
         numbers = numbers or self.numbers(variant)
-        sheet = self.sheet.context(numbers.values, decimals=self.plan.rules.decimals,
-                                   diagram=False, numbers=numbers)
-        return fill(self.templates["feedback.html.j2"], {**sheet, "variant": context["variant"]})
+        return self.sheet.fill(self.templates["feedback.html.j2"], numbers,
+                               {"variant": context["variant"]}, html=True)
 
     def spec(self, variant: Variant, key: dict, source: str, seed: int) -> str:
         """The variant as an ordinary spec file (YAML)."""
