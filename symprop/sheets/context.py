@@ -70,6 +70,7 @@ class Render:
         self.line_order: list[str] = []
         self.nominal = renderer.nominal(decimals, significant)
         self._wide: dict | None = None  # numbers wider than planned: name → width class
+        self._shape: tuple | None = None  # the signature's part that no line order changes
         self.inner_wide: dict[str, tuple] = {}  # the same for values of e^{…}, ln, tanh
         self.supplied: dict[str, dict] = {}  # more texts of a template (SheetRenderer.fill)
 
@@ -108,11 +109,13 @@ class Render:
         loss decreased, and the numbers wider than the layout planned for."""
         footnoted = () if self.carry is None else \
             tuple(name for name in line_order if self.numbers(name)[3] is not None)
-        kinks = tuple(name for name in self.r.kinks if self.at_kink(name))
-        for name in self.r.inner_lines:
-            self.numbers(name)
-        return footnoted, kinks, self.one_hot(), self._decreased(), \
-            tuple(sorted(self.wide().items())), tuple(sorted(self.inner_wide.items()))
+        if self._shape is None:  # the rest, once for the views that share these numbers
+            kinks = tuple(name for name in self.r.kinks if self.at_kink(name))
+            for name in self.r.inner_lines:
+                self.numbers(name)
+            self._shape = kinks, self.one_hot(), self._decreased(), \
+                tuple(sorted(self.wide().items())), tuple(sorted(self.inner_wide.items()))
+        return footnoted, *self._shape
 
     def wide(self) -> dict:
         """The numbers shown wider than the layout plans for (symprop.sheets.layout):

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import re
 
-from markupsafe import escape
-
 
 class Hole(str):
     """A number-dependent piece of a sheet while its skeleton is rendered: it prints as a
@@ -27,6 +25,8 @@ class Hole(str):
 
 _MARK, _END = "\ue000", "\ue001"  # private-use characters: in no template, no number
 _MARKED = re.compile(f"{_MARK}(\\d+){_END}")
+_ESCAPED = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;",
+                          '"': "&#34;"})  # as markupsafe.escape, for autoescaped templates
 MAX_SKELETONS = 64  # per renderer and options; beyond this, sheets are rendered in full
 
 
@@ -57,5 +57,5 @@ class Skeleton:
 
     def fill(self, texts: list[str]) -> str:
         if self.html:
-            texts = [escape(text) for text in texts]
+            texts = [text.translate(_ESCAPED) for text in texts]
         return self.format.format(*texts)
