@@ -9,6 +9,8 @@ Python hands over data; every sentence and all layout live in ``templates/soluti
 
 from __future__ import annotations
 
+import functools
+
 from sympy import Add, Integer
 
 from .. import render as templates
@@ -289,9 +291,40 @@ class SheetRenderer:
         numbers.line_order = []  # a fresh walk of the same numbers
         return numbers.context(checks, diagram)
 
-    def network(self, values, decimals: int = 4) -> dict:
-        """The network diagram's context alone (network.tex.j2), for other sheets."""
-        return Render(self, values, None, decimals, "exact").network()
+    def network(self, values, decimals: int = 4, numbers: Render | None = None) -> dict:
+        """The network diagram's context alone (network.tex.j2), for other sheets
+        (``numbers``: a Render of these values at these decimals, exact, to share)."""
+        return (numbers or Render(self, values, None, decimals, "exact")).network()
+
+    @functools.cached_property
+    def network_plan(self) -> dict:
+        """What the diagram takes from the graph (Render.network): the input units'
+        symbols; per layer its units' symbols and biases (the z node's bias parent, or
+        None), its bias vector, and its edges (to, from, weight entry); every weight and
+        bias."""
+        graph, printer = self.graph, self.printer
+        first = graph.examples[0]
+        inputs = graph.vector("x", example=first)
+        layers = []
+        for l in graph.layers:
+            zs = graph.vector("z", l, example=first)
+            unit_biases = []
+            for z in zs:
+                bias = [p for p in graph.parents(z) if graph.nodes[p].label.kind == "b"]
+                unit_biases.append(bias[0] if bias else None)
+            layers.append({"layer": l, "unit_biases": unit_biases,
+                           "activation": graph.activation(l).name,
+                           "W": printer.vector("W", l), "b": printer.vector("b", l),
+                           "biases": list(graph.biases(l)),
+                           "nodes": [printer.entry("a", l, (i,))
+                                     for i in range(1, len(zs) + 1)],
+                           "edges": [(i, j, entry)
+                                     for i, row in enumerate(graph.weights(l), 1)
+                                     for j, entry in enumerate(row, 1)]})
+        return {"inputs": [printer.entry("x", None, (i,)) for i in range(1, len(inputs) + 1)],
+                "layers": layers,
+                "weights": [e for l in graph.layers for row in graph.weights(l) for e in row],
+                "biases": [b for l in graph.layers for b in graph.biases(l)]}
 
     def tex(self, values, carry=None, checks=None, decimals: int = 4,
             rounding: str = "exact", standalone: bool = True, diagram: bool = True,

@@ -126,8 +126,9 @@ class Views:
     def label(self, number: int) -> str:
         return str(number).zfill(self.width)
 
-    def context(self, variant: Variant, key: dict) -> dict:
-        """What a question shows: the variant's givens, what to compute, the exponentials."""
+    def context(self, variant: Variant, key: dict, numbers=None) -> dict:
+        """What a question shows: the variant's givens, what to compute, the exponentials
+        (``numbers``: the variant's sheet numbers, ``Views.numbers``, when made already)."""
         plan, problem, graph = self.plan, self.plan.problem, self.plan.graph
         given = {item["name"]: item["value"] for item in key["givens"]}
         parameters = [{"layer": l,
@@ -140,7 +141,8 @@ class Views:
                     for ex in graph.examples]
         label = self.label(variant.number)
         values = dict(zip(plan.program.names, variant.values, strict=True))
-        network = None if self.circuit else self.sheet.network(values, plan.rules.decimals)
+        network = None if self.circuit else self.sheet.network(values, plan.rules.decimals,
+                                                               numbers)
         answers = [{**answer, "tex": self.tex[answer["name"]]} for answer in key["answers"]]
         if self.circuit:  # its inputs, as drawn
             parameters, examples = [], []
@@ -287,9 +289,9 @@ class Rendered:
 def render(plan: Plan, views: Views, variant: Variant) -> Rendered:
     marks = views.marking.marks(variant)
     key = key_of(plan, variant, views.tex, marks)
-    context = views.context(variant, key)
+    numbers = views.numbers(variant)  # computed once for the question, page and feedback
+    context = views.context(variant, key, numbers)
     platforms = any(f in views.formats for f in FEEDBACK_FORMATS)
-    numbers = views.numbers(variant)  # computed once for the page and the feedback
     return Rendered(variant, key, context, views.question(context),
                     views.solution(variant, context, numbers),
                     views.statement(context) if platforms else "",
