@@ -60,6 +60,7 @@ class Views:
     def __init__(self, plan: Plan, user_templates=None, formats=("moodle",)):
         from ..render import load
         from ..sheets import SheetRenderer
+        from ..sheets.skeleton import Skeletons
 
         self.plan = plan
         self.formats = tuple(formats)
@@ -82,6 +83,9 @@ class Views:
         self.diagram = None if self.circuit else \
             diagram.geometry(self.sheet.network(givens, plan.rules.decimals))
         self.tex = self.sheet.symbols  # the sheet's notation, for every view of a variant
+        self.skeletons = {} if user_templates is not None or not SheetRenderer.SKELETONS else {
+            name: Skeletons(self.templates[name], html=name.endswith(".html.j2"))
+            for name in ("question.tex.j2", "question.html.j2")}
         printer = self.sheet.printer
         self.width = 3
         if self.circuit:
@@ -108,6 +112,11 @@ class Views:
                         "x": [printer.vector("x", None, ex) for ex in graph.examples],
                         "y": [printer.vector("y", None, ex) for ex in graph.examples]},
         }
+
+    @functools.cached_property
+    def constant(self) -> dict:
+        """The part of every question's context that no draw changes."""
+        return {**self.static, "diagram": self.diagram}
 
     @functools.cached_property
     def marking(self) -> Marking:
@@ -144,11 +153,11 @@ class Views:
         network = None if self.circuit else self.sheet.network(values, plan.rules.decimals,
                                                                numbers)
         answers = [{**answer, "tex": self.tex[answer["name"]]} for answer in key["answers"]]
+        drawn = {}
         if self.circuit:  # its inputs, as drawn
             parameters, examples = [], []
-            self.static["inputs"] = [{"symbol": self.tex[n], "value": given[n]}
-                                     for n in graph.inputs]
-        return {**self.static, "parameters": parameters, "examples": examples,
+            drawn["inputs"] = [{"symbol": self.tex[n], "value": given[n]} for n in graph.inputs]
+        return {**self.static, **drawn, "parameters": parameters, "examples": examples,
                 "lr": given.get("lr"), "exponentials": plan.exponential_table(variant.values),
                 "network": network, "diagram": self.diagram,
                 "diagram_texts": None if network is None else diagram.texts(network),
@@ -160,11 +169,21 @@ class Views:
 
     def question(self, context: dict) -> str:
         """The question as a page body (one page range of questions.pdf)."""
-        return fill(self.templates["question.tex.j2"], context)
+        return self._filled("question.tex.j2", context)
 
     def statement(self, context: dict) -> str:
         """The question as HTML with MathJax maths (Moodle, QTI, PrairieLearn)."""
-        return fill(self.templates["question.html.j2"], context)
+        return self._filled("question.html.j2", context)
+
+    def _filled(self, name: str, context: dict) -> str:
+        """A question template, filled into its skeleton (symprop.sheets.skeleton) when the
+        context's constant part is this Views' own (``static`` and the diagram)."""
+        skeletons = self.skeletons.get(name)
+        if skeletons is None or any(context.get(key) is not value
+                                    for key, value in self.constant.items()):
+            return fill(self.templates[name], context)
+        return skeletons.fill(self.constant, {key: value for key, value in context.items()
+                                              if key not in self.constant})
 
     def numbers(self, variant: Variant):
         """The variant's sheet numbers, shared by its solution page and its feedback."""
