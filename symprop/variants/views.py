@@ -85,7 +85,7 @@ class Views:
         self.tex = self.sheet.symbols  # the sheet's notation, for every view of a variant
         self.skeletons = {} if user_templates is not None or not SheetRenderer.SKELETONS else {
             name: Skeletons(self.templates[name], html=name.endswith(".html.j2"))
-            for name in ("question.tex.j2", "question.html.j2")}
+            for name in ("question.tex.j2", "question.html.j2", "variants-solution.tex.j2")}
         printer = self.sheet.printer
         self.width = 3
         if self.circuit:
@@ -176,8 +176,9 @@ class Views:
         return self._filled("question.html.j2", context)
 
     def _filled(self, name: str, context: dict) -> str:
-        """A question template, filled into its skeleton (symprop.sheets.skeleton) when the
-        context's constant part is this Views' own (``static`` and the diagram)."""
+        """A template of the question's context, filled into its skeleton
+        (symprop.sheets.skeleton) when the context's constant part is this Views' own
+        (``static`` and the diagram)."""
         skeletons = self.skeletons.get(name)
         if skeletons is None or any(context.get(key) is not value
                                     for key, value in self.constant.items()):
@@ -197,7 +198,7 @@ class Views:
         sheet = self.sheet.tex(numbers.values, decimals=self.plan.rules.decimals,
                                standalone=False, diagram=False,  # the question carries it
                                numbers=numbers)
-        return fill(self.templates["variants-solution.tex.j2"], {**context, "sheet": sheet})
+        return self._filled("variants-solution.tex.j2", {**context, "sheet": sheet})
 
     def feedback(self, variant: Variant, context: dict, numbers=None) -> str:
         """The worked solution as HTML with MathJax maths: the solution sheet's worked
