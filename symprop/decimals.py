@@ -47,6 +47,9 @@ EXACT_BITS = 1 << 16  # |value| within 2^±65,536: exact integer arithmetic on i
 def binary_exponent(value) -> int | None:
     """About log₂|value| (within 1), read from its parts without building them: e^{−10¹²}
     as an mpf has a 4·10¹¹-digit exact value. None for 0, ±∞ and NaN."""
+    if type(value) is Fraction:
+        numerator = value.numerator
+        return numerator.bit_length() - value.denominator.bit_length() if numerator else None
     if isinstance(value, Fraction | int):
         value = Fraction(value)
         if not value:
