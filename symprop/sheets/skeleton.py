@@ -1,5 +1,6 @@
 """Sheets of one structure share a skeleton: the templates run once with a marker for every
 number-dependent piece, and later sheets of the same structure only fill in their numbers.
+``Skeletons`` does the same for a template over any context (a variant's question).
 ``bench/render.py`` and ``bench/variants.py`` measure what this saves."""
 
 from __future__ import annotations
@@ -88,14 +89,15 @@ class NumberHole(TextHole):
 
 
 class Skeletons:
-    """A template filled from skeletons for contexts of one shape (the variants' question
-    and statement). A context is its constant part (the same objects every time) and its
-    varying part. Of the varying part only what the template reads counts (``read``: the
-    keys of each dictionary it looked up, learnt while a skeleton is recorded): its texts
+    """A template filled from skeletons for contexts of one shape (the variants' question,
+    statement and solution page). A context is its constant part (the same objects every
+    time) and its varying part. Of the varying part only what the template reads counts
+    (``read``: the keys of each dictionary it looked up, learnt while a skeleton is
+    recorded): its texts
     and numbers become holes, the rest (keys, lengths, None, booleans, whether a text is
     empty) is its shape. The template runs once per shape; a skeleton that does not give
     the full render (checked when it is recorded) turns the template to full renders for
-    good."""
+    good; beyond MAX_SKELETONS shapes, new shapes are rendered in full."""
 
     def __init__(self, template, html: bool = False):
         self.template, self.html = template, html
@@ -126,6 +128,8 @@ class Skeletons:
         from ..render import fill
 
         full = fill(self.template, {**constant, **varying})  # all that the template reads
+        if sum(map(len, self.forms.values())) >= MAX_SKELETONS:  # enough kept
+            return full
         nodes = {key: _node() for key in varying}
         try:  # which keys it reads (noted by _Reading dictionaries)
             fill(self.template, {**constant, **{key: _reading(value, nodes[key])
@@ -149,9 +153,7 @@ class Skeletons:
         if skeleton.fill(texts) != full:
             self.broken = True
             return full
-        kept = self.forms.setdefault(shape, [])
-        if sum(map(len, self.forms.values())) < MAX_SKELETONS:
-            kept.append(skeleton)
+        self.forms.setdefault(shape, []).append(skeleton)
         return full
 
 
