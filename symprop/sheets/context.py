@@ -193,7 +193,7 @@ class Render:
         text = self.plain.get(name)
         if text is None:
             if name not in self.r.lines:
-                text = written(self.values[name], self.decimals, self.significant)
+                text = self.r.written(self.values[name], self.decimals, self.significant)
             elif self.rounding == "exact":
                 value = self.value(name)
                 text = self.show(value, natural=type(value) is Fraction)

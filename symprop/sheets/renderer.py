@@ -10,6 +10,7 @@ Python hands over data; every sentence and all layout live in ``templates/soluti
 from __future__ import annotations
 
 import functools
+from fractions import Fraction
 
 from sympy import Add, Integer
 
@@ -27,6 +28,7 @@ TEX_TEMPLATE = "solution.tex.j2"
 BODY_TEMPLATE = "solution-body.tex.j2"
 HTML_TEMPLATE = "solution.html.j2"
 JUPYTER_TEMPLATE = "solution.md.j2"
+MAX_WRITTEN = 4096  # givens' texts kept per renderer
 
 
 class SheetRenderer:
@@ -71,12 +73,26 @@ class SheetRenderer:
         self._skeletons: dict[tuple, dict[tuple, list[Skeleton]]] = {}
         self._line_order: dict[tuple, list[str]] = {}
 
+    def written(self, value, decimals: int, significant: int | None) -> str:
+        """A given as its author wrote it (latex.written), kept per exact value: the
+        variants draw their givens from a few grid values."""
+        if type(value) is not Fraction:
+            return written(value, decimals, significant)
+        key = (value, decimals, significant)
+        found = self._written.get(key)
+        if found is None:
+            found = written(value, decimals, significant)
+            if len(self._written) < MAX_WRITTEN:
+                self._written[key] = found
+        return found
+
     def _prepare_layout(self) -> None:
         """The caches of line breaking (symprop.sheets.layout), kept per renderer."""
         self._widths: dict[str, float] = {}
         self._layouts: dict[tuple, object] = {}
         self._equation_names: dict[str, list] = {}
         self._nominals: dict[tuple, str] = {}
+        self._written: dict[tuple, str] = {}
 
     # what the plan adds once per graph ---------------------------------------------------
     def _prepare_fused(self) -> None:

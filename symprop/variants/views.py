@@ -149,9 +149,11 @@ class Views:
                      "y": [given[n] for n in graph.vector("y", example=ex)]}
                     for ex in graph.examples]
         label = self.label(variant.number)
-        values = dict(zip(plan.program.names, variant.values, strict=True))
-        network = None if self.circuit else self.sheet.network(values, plan.rules.decimals,
-                                                               numbers)
+        network = None
+        if not self.circuit:
+            values = numbers.values if numbers is not None else \
+                dict(zip(plan.program.names, variant.values, strict=True))
+            network = self.sheet.network(values, plan.rules.decimals, numbers)
         answers = [{**answer, "tex": self.tex[answer["name"]]} for answer in key["answers"]]
         drawn = {}
         if self.circuit:  # its inputs, as drawn
