@@ -47,6 +47,9 @@ EXACT_BITS = 1 << 16  # |value| within 2^±65,536: exact integer arithmetic on i
 def binary_exponent(value) -> int | None:
     """About log₂|value| (within 1), read from its parts without building them: e^{−10¹²}
     as an mpf has a 4·10¹¹-digit exact value. None for 0, ±∞ and NaN."""
+    if type(value) is Fraction:
+        numerator = value.numerator
+        return numerator.bit_length() - value.denominator.bit_length() if numerator else None
     if isinstance(value, Fraction | int):
         value = Fraction(value)
         if not value:
@@ -66,7 +69,7 @@ def extreme(value) -> bool:
 def ratio(value) -> tuple[int, int]:
     """The exact (numerator, denominator) of a Fraction, an int or a finite mpf;
     ValueError for ±∞ and NaN, OverflowError beyond 2^±EXACT_BITS (see ``extreme``)."""
-    if isinstance(value, Fraction | int):
+    if type(value) is Fraction or isinstance(value, Fraction | int):
         return value.numerator, value.denominator
     # the stored binary value: mpmath.mpf(value) would round it to the context's precision
     sign, man, exp, bc = value._mpf_ if isinstance(value, mpmath.mpf) else \
@@ -112,17 +115,55 @@ def scaled(value, places: int, truncated: bool = False) -> tuple[int, bool]:
     """(|value|·10^places rounded half up, or cut towards zero; is the result negative).
     Integer arithmetic on the exact value: this runs for every number shown. A value
     below 10^−places/2 is decided from its binary exponent (it rounds to 0)."""
+    kind = type(value)
+    if kind is Fraction:  # the common cases first, read from their parts
+        return _scaled_ratio(value.numerator, value.denominator, places, truncated)
+    if kind is mpmath.mpf:
+        sign, mantissa, exponent, bits = value._mpf_
+        if mantissa and exponent < 0 and abs(exponent + bits) <= EXACT_BITS:
+            if exponent + bits < -(places * 10 // 3 + 2):
+                return 0, False
+            return _scaled_binary(mantissa, -exponent, places, truncated, sign)
+    return _scaled(value, places, truncated)
+
+
+def _scaled_ratio(numerator: int, denominator: int, places: int,
+                  truncated: bool) -> tuple[int, bool]:
+    """``scaled`` of numerator/denominator."""
+    units, rest = divmod(abs(numerator) * 10**places, denominator)
+    if not truncated and 2 * rest >= denominator:
+        units += 1  # floor(|x|·10^d + ½): ties away from zero
+    return units, numerator < 0 and units > 0
+
+
+def _scaled_binary(mantissa: int, shift: int, places: int, truncated: bool,
+                   negative: int) -> tuple[int, bool]:
+    """``scaled`` of ±mantissa/2^shift (shift > 0): shifts in place of a division."""
+    product = mantissa * 10**places
+    units = product >> shift
+    if not truncated and (product >> (shift - 1)) & 1:
+        units += 1  # the remainder is at least half of 2^shift
+    return units, bool(negative) and units > 0
+
+
+def _scaled(value, places: int, truncated: bool) -> tuple[int, bool]:
+    """``scaled`` of any value (0, ±∞, NaN, extreme and integral mpf values, ints)."""
     exponent = binary_exponent(value)
     if exponent is None:
         ratio(value)  # ValueError for ±∞ and NaN
         return 0, False
     if exponent < -(places * 10 // 3 + 2):  # |value| < 2^exponent ≤ 10^−places / 2
         return 0, False
-    numerator, denominator = ratio(value)
-    units, rest = divmod(abs(numerator) * 10**places, denominator)
-    if not truncated and 2 * rest >= denominator:
-        units += 1  # floor(|x|·10^d + ½): ties away from zero
-    return units, numerator < 0 and units > 0
+    return _scaled_ratio(*ratio(value), places, truncated)
+
+
+def rounded(numerator: int, denominator: int, places: int) -> int:
+    """numerator/denominator rounded half up to ``places``, in units of 10^−places (the
+    integer that ``round_half_up`` divides by 10^places), without building a Fraction."""
+    if denominator < 0:
+        numerator, denominator = -numerator, -denominator
+    units, negative = _scaled_ratio(numerator, denominator, places, False)
+    return -units if negative else units
 
 
 def round_half_up(value, decimals: int) -> Fraction:

@@ -165,9 +165,14 @@ def _add(*terms):
 
 
 def _mul(*factors):
-    if any(type(f) is Fraction and f == 0 for f in factors):
-        return Fraction(0)  # an exact zero stays exact: 0 · anything finite
-    if all(type(f) is Fraction for f in factors):
+    exact = True
+    for f in factors:
+        if type(f) is Fraction:
+            if not f.numerator:
+                return Fraction(0)  # an exact zero stays exact: 0 · anything finite
+        else:
+            exact = False
+    if exact:
         product = factors[0]
         for factor in factors[1:]:
             product *= factor

@@ -123,3 +123,45 @@ def test_compact_skeleton_equals_full_render(stem):
         options = dict(decimals=plan.rules.decimals, standalone=False, compact=True)
         assert renderer.tex(values, **options) == reference.tex(values, **options)
     assert renderer.fast and renderer._skeletons
+
+
+@pytest.mark.parametrize("stem", ["exam-sigmoid-2-2-1", "exam-relu-nice", "softmax",
+                                  "cs231n-circuit"])
+def test_variant_views_from_skeletons_equal_full_renders(stem):
+    """A variant's question (LaTeX and HTML) and its feedback HTML, filled into skeletons
+    (symprop.sheets.skeleton.Skeletons, SheetRenderer.fill), are the full Jinja renders."""
+    from symprop.variants import Views, key_of
+
+    plan = Plan(_problem(stem))
+    fast = Views(plan)
+    SheetRenderer.SKELETONS = False
+    try:
+        full = Views(plan)
+    finally:
+        SheetRenderer.SKELETONS = True
+    assert not full.skeletons and fast.skeletons
+    for variant in plan.generate(40, 5)[0]:
+        key = key_of(plan, variant, fast.tex, fast.marking.marks(variant))
+        numbers = fast.numbers(variant)
+        context = fast.context(variant, key, numbers)
+        reference = full.context(variant, key)
+        assert fast.question(context) == full.question(reference)
+        assert fast.statement(context) == full.statement(reference)
+        assert fast.feedback(variant, context, numbers) == full.feedback(variant, reference)
+    assert not any(skeletons.broken for skeletons in fast.skeletons.values())
+    assert any(skeletons.forms for skeletons in fast.skeletons.values())
+
+
+def test_a_question_template_that_compares_a_text_is_rendered_in_full():
+    """A template that does more with a varying text than print it (here: compares it)
+    stops the skeleton; every question is then the full render."""
+    from symprop.render import environment
+    from symprop.sheets.skeleton import Skeletons
+
+    template = environment().from_string(
+        "((* for v in values *))((( 'zero' if v == '0' else v ))) ((* endfor *))")
+    template.name = None
+    skeletons = Skeletons(template)
+    assert skeletons.fill({}, {"values": ["1", "0"]}) == "1 zero "
+    assert skeletons.fill({}, {"values": ["0", "2"]}) == "zero 2 "
+    assert skeletons.broken

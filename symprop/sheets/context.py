@@ -70,7 +70,9 @@ class Render:
         self.line_order: list[str] = []
         self.nominal = renderer.nominal(decimals, significant)
         self._wide: dict | None = None  # numbers wider than planned: name → width class
+        self._shape: tuple | None = None  # the signature's part that no line order changes
         self.inner_wide: dict[str, tuple] = {}  # the same for values of e^{…}, ln, tanh
+        self.supplied: dict[str, dict] = {}  # more texts of a template (SheetRenderer.fill)
 
     def hole(self, recipe: tuple, text: str) -> str:
         if not self.record:
@@ -98,17 +100,22 @@ class Render:
     def _other(self, name: str) -> str:
         return self.numbers(name)[3]
 
+    def _supplied(self, key: str, name: str) -> str:
+        return str(self.supplied[key][name])
+
     def signature(self, line_order: list[str]) -> tuple:
         """What shapes the sheet besides the graph: the lines with a rounding note, the
         lines at a kink, whether the targets sum to 1 (the fused δ's form), whether the
         loss decreased, and the numbers wider than the layout planned for."""
         footnoted = () if self.carry is None else \
             tuple(name for name in line_order if self.numbers(name)[3] is not None)
-        kinks = tuple(name for name in self.r.kinks if self.at_kink(name))
-        for name in self.r.inner_lines:
-            self.numbers(name)
-        return footnoted, kinks, self.one_hot(), self._decreased(), \
-            tuple(sorted(self.wide().items())), tuple(sorted(self.inner_wide.items()))
+        if self._shape is None:  # the rest, once for the views that share these numbers
+            kinks = tuple(name for name in self.r.kinks if self.at_kink(name))
+            for name in self.r.inner_lines:
+                self.numbers(name)
+            self._shape = kinks, self.one_hot(), self._decreased(), \
+                tuple(sorted(self.wide().items())), tuple(sorted(self.inner_wide.items()))
+        return footnoted, *self._shape
 
     def wide(self) -> dict:
         """The numbers shown wider than the layout plans for (symprop.sheets.layout):
@@ -186,7 +193,7 @@ class Render:
         text = self.plain.get(name)
         if text is None:
             if name not in self.r.lines:
-                text = written(self.values[name], self.decimals, self.significant)
+                text = self.r.written(self.values[name], self.decimals, self.significant)
             elif self.rounding == "exact":
                 value = self.value(name)
                 text = self.show(value, natural=type(value) is Fraction)
@@ -484,11 +491,9 @@ class Render:
     def _diagram_key(self) -> str:
         """The widest weight and the widest bias of the diagram (em, ``diagram.label_ems``)
         as text: all that its layout takes from the numbers."""
-        graph, text = self.r.graph, self._text
-        weights = [e for l in graph.layers for row in graph.weights(l) for e in row]
-        biases = [b for l in graph.layers for b in graph.biases(l)]
-        weight = max((diagram.label_ems(text(e)) for e in weights), default=0.0)
-        bias = max((diagram.label_ems(text(b), diagram.BIAS_PREFIX) for b in biases),
+        plan, text = self.r.network_plan, self._text
+        weight = max((diagram.label_ems(text(e)) for e in plan["weights"]), default=0.0)
+        bias = max((diagram.label_ems(text(b), diagram.BIAS_PREFIX) for b in plan["biases"]),
                    default=0.0)
         return f"{weight!r} {bias!r}|"
 
@@ -499,9 +504,8 @@ class Render:
         the widest weight and bias (``_diagram_key``); while a skeleton is recorded, that
         key is a hole the skeleton asks about (symprop.sheets.skeleton), so a later sheet
         is filled into this diagram only when its widest labels are as wide."""
-        graph, printer = self.r.graph, self.r.printer
-        first = graph.examples[0]
-        inputs = graph.vector("x", example=first)
+        plan = self.r.network_plan  # what the graph says, once per renderer
+        inputs = plan["inputs"]
         key = self._diagram_key()
         self.hole(("_diagram_key",), key).startswith(key)  # logged while recording
         ems = {}  # each label's width in Latin Modern (em), for SVG's textLength
@@ -512,27 +516,23 @@ class Render:
             return self.text(name)
 
         layers = [{"layer": 0, "units": len(inputs), "activation": None,
-                   "nodes": [printer.entry("x", None, (i,)) for i in range(1, len(inputs) + 1)],
+                   "nodes": list(inputs),
                    "biases": [None] * len(inputs), "bias_ems": [None] * len(inputs)}]
         edges = []
-        for l in graph.layers:
-            zs = graph.vector("z", l, example=first)
+        for layer in plan["layers"]:
+            l = layer["layer"]
             biases, bias_ems = [], []
-            for z in zs:
-                bias = [p for p in graph.parents(z) if graph.nodes[p].label.kind == "b"]
-                biases.append(label(bias[0], "bias") if bias else None)
-                bias_ems.append(ems[bias[0]] if bias else None)
-            layers.append({"layer": l, "units": len(zs), "biases": biases,
-                           "bias_ems": bias_ems,
-                           "activation": graph.activation(l).name,
-                           "W": printer.vector("W", l), "b": printer.vector("b", l),
-                           "bias_vector": [self.text(b) for b in graph.biases(l)],
-                           "nodes": [printer.entry("a", l, (i,))
-                                     for i in range(1, len(zs) + 1)]})
+            for bias in layer["unit_biases"]:
+                biases.append(label(bias, "bias") if bias else None)
+                bias_ems.append(ems[bias] if bias else None)
+            layers.append({"layer": l, "units": len(layer["nodes"]), "biases": biases,
+                           "bias_ems": bias_ems, "activation": layer["activation"],
+                           "W": layer["W"], "b": layer["b"],
+                           "bias_vector": [self.text(b) for b in layer["biases"]],
+                           "nodes": list(layer["nodes"])})
             edges += [{"layer": l, "to": i, "from": j, "weight": label(entry, "weight"),
                        "ems": ems[entry]}
-                      for i, row in enumerate(graph.weights(l), 1)
-                      for j, entry in enumerate(row, 1)]
+                      for i, j, entry in layer["edges"]]
         weight, bias = map(float, key.rstrip("|").split())
         shape = diagram.layout([layer["units"] for layer in layers],
                                [[b is not None for b in layer["biases"]] for layer in layers],

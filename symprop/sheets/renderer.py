@@ -9,6 +9,9 @@ Python hands over data; every sentence and all layout live in ``templates/soluti
 
 from __future__ import annotations
 
+import functools
+from fractions import Fraction
+
 from sympy import Add, Integer
 
 from .. import render as templates
@@ -25,6 +28,7 @@ TEX_TEMPLATE = "solution.tex.j2"
 BODY_TEMPLATE = "solution-body.tex.j2"
 HTML_TEMPLATE = "solution.html.j2"
 JUPYTER_TEMPLATE = "solution.md.j2"
+MAX_WRITTEN = 4096  # givens' texts kept per renderer
 
 
 class SheetRenderer:
@@ -79,12 +83,26 @@ class SheetRenderer:
         self.numbered = [node.name for node in self.graph] + \
             [name for name in self.lines if name not in self.graph.nodes]
 
+    def written(self, value, decimals: int, significant: int | None) -> str:
+        """A given as its author wrote it (latex.written), kept per exact value: the
+        variants draw their givens from a few grid values."""
+        if type(value) is not Fraction:
+            return written(value, decimals, significant)
+        key = (value, decimals, significant)
+        found = self._written.get(key)
+        if found is None:
+            found = written(value, decimals, significant)
+            if len(self._written) < MAX_WRITTEN:
+                self._written[key] = found
+        return found
+
     def _prepare_layout(self) -> None:
         """The caches of line breaking (symprop.sheets.layout), kept per renderer."""
         self._widths: dict[str, float] = {}
         self._layouts: dict[tuple, object] = {}
         self._equation_names: dict[str, list] = {}
         self._nominals: dict[tuple, str] = {}
+        self._written: dict[tuple, str] = {}
 
     # what the plan adds once per graph ---------------------------------------------------
     def _prepare_fused(self) -> None:
@@ -299,9 +317,40 @@ class SheetRenderer:
         numbers.line_order = []  # a fresh walk of the same numbers
         return numbers.context(checks, diagram)
 
-    def network(self, values, decimals: int = 4) -> dict:
-        """The network diagram's context alone (network.tex.j2), for other sheets."""
-        return Render(self, values, None, decimals, "exact").network()
+    def network(self, values, decimals: int = 4, numbers: Render | None = None) -> dict:
+        """The network diagram's context alone (network.tex.j2), for other sheets
+        (``numbers``: a Render of these values at these decimals, exact, to share)."""
+        return (numbers or Render(self, values, None, decimals, "exact")).network()
+
+    @functools.cached_property
+    def network_plan(self) -> dict:
+        """What the diagram takes from the graph (Render.network): the input units'
+        symbols; per layer its units' symbols and biases (the z node's bias parent, or
+        None), its bias vector, and its edges (to, from, weight entry); every weight and
+        bias."""
+        graph, printer = self.graph, self.printer
+        first = graph.examples[0]
+        inputs = graph.vector("x", example=first)
+        layers = []
+        for l in graph.layers:
+            zs = graph.vector("z", l, example=first)
+            unit_biases = []
+            for z in zs:
+                bias = [p for p in graph.parents(z) if graph.nodes[p].label.kind == "b"]
+                unit_biases.append(bias[0] if bias else None)
+            layers.append({"layer": l, "unit_biases": unit_biases,
+                           "activation": graph.activation(l).name,
+                           "W": printer.vector("W", l), "b": printer.vector("b", l),
+                           "biases": list(graph.biases(l)),
+                           "nodes": [printer.entry("a", l, (i,))
+                                     for i in range(1, len(zs) + 1)],
+                           "edges": [(i, j, entry)
+                                     for i, row in enumerate(graph.weights(l), 1)
+                                     for j, entry in enumerate(row, 1)]})
+        return {"inputs": [printer.entry("x", None, (i,)) for i in range(1, len(inputs) + 1)],
+                "layers": layers,
+                "weights": [e for l in graph.layers for row in graph.weights(l) for e in row],
+                "biases": [b for l in graph.layers for b in graph.biases(l)]}
 
     def tex(self, values, carry=None, checks=None, decimals: int = 4,
             rounding: str = "exact", standalone: bool = True, diagram: bool = True,
@@ -321,6 +370,37 @@ class SheetRenderer:
                    compact)
         render = numbers or self.numbers(values, carry, decimals, rounding, significant,
                                          compact)
+        template = self.tex_template if standalone else self.body_template
+        return self._filled(options, render,
+                            lambda r: templates.fill(template, r.context(None, diagram)))
+
+    def fill(self, template, numbers: Render, supplied: dict, html: bool = False) -> str:
+        """Another template over this sheet's context without its diagram (the variants'
+        feedback), with ``supplied``: more context, dictionaries of values that vary from
+        sheet to sheet like its numbers and are only printed (the variant's label and
+        number). ``html``: the template is autoescaped. Filled into a skeleton like
+        ``tex``."""
+
+        def draw(render: Render) -> str:
+            render.supplied = supplied
+            extra = {key: {name: render.hole(("_supplied", key, name), str(value))
+                           if render.record else value for name, value in values.items()}
+                     for key, values in supplied.items()}
+            sheet = self.context(render.values, render.carry, None, render.decimals,
+                                 render.rounding, False, render.significant, render.compact,
+                                 numbers=render)
+            return templates.fill(template, {**sheet, **extra})
+
+        numbers.supplied = supplied  # what the skeleton's _supplied holes read
+        if not self.fast:
+            return draw(numbers)
+        options = (template, numbers.decimals, numbers.significant, numbers.rounding,
+                   numbers.carry is None, numbers.compact)
+        return self._filled(options, numbers, draw, html)
+
+    def _filled(self, options: tuple, render: Render, draw, html: bool = False) -> str:
+        """``draw(render)`` (a template over the context of a Render): a skeleton of the
+        same structure with these numbers filled in, else rendered (and recorded) now."""
         forms = self._skeletons.get(options)
         if forms is not None:
             texts, recipes = None, None
@@ -329,23 +409,20 @@ class SheetRenderer:
                     texts, recipes = skeleton.texts(render), skeleton.recipes
                 if skeleton.fits(texts):
                     return skeleton.fill(texts)
-        return self._record(render, standalone, diagram, options)
+        return self._record(render, draw, options, html)
 
     def _render_tex(self, context: dict, standalone: bool) -> str:
         return templates.fill(self.tex_template if standalone else self.body_template, context)
 
-    def _record(self, plain: Render, standalone, diagram, options) -> str:
+    def _record(self, plain: Render, draw, options, html: bool) -> str:
         """Render with a marker for every number-dependent piece, keep that skeleton for
         later sheets of the same structure, and check it against the full render."""
         render = Render(self, plain.values, plain.carry, plain.decimals, plain.rounding,
                         record=True, significant=plain.significant, compact=plain.compact)
-        marked = self._render_tex(render.context(None, diagram), standalone)
-        skeleton = Skeleton(marked, render.recipes, render.queries)
+        skeleton = Skeleton(draw(render), render.recipes, render.queries, html)
         text = skeleton.fill(render.texts)
-        full = self._render_tex(self.context(plain.values, plain.carry, None, plain.decimals,
-                                             plain.rounding, diagram, plain.significant,
-                                             plain.compact),
-                                standalone)
+        full = draw(self.numbers(plain.values, plain.carry, plain.decimals, plain.rounding,
+                                 plain.significant, plain.compact))
         if text != full:  # a template treats a number in a way the skeleton cannot show
             self.fast = False
             return full

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from math import ceil, floor, inf, isfinite, nextafter
+from math import inf, isfinite, nextafter
 
 from ..decimals import decimal_text, fixed_text, scaled
 from ..evaluate import carry, finite
@@ -140,9 +140,12 @@ class Marking:
         if not (isfinite(lo) and isfinite(hi)):
             r = figure(i)
             return r, r
-        # the figures y with [y − u/2, y + u/2] ∩ [lo, hi] ≠ ∅
-        half = Fraction(1, 2)
-        return ceil(Fraction(lo) * scale - half), floor(Fraction(hi) * scale + half)
+        # the figures y with [y − u/2, y + u/2] ∩ [lo, hi] ≠ ∅: ⌈lo·10ᵈ − ½⌉ … ⌊hi·10ᵈ + ½⌋,
+        # on the floats' exact values (n/m, m a power of 2) in integers
+        n, m = lo.as_integer_ratio()
+        low = -((m - 2 * n * scale) // (2 * m))
+        n, m = hi.as_integer_ratio()
+        return low, (2 * n * scale + m) // (2 * m)
 
 
 def _units(value, places: int) -> int:

@@ -34,7 +34,7 @@ import mpmath
 import numpy as np
 
 from ..activations import ACTIVATIONS
-from ..decimals import decimal_text, fixed_text, round_half_up, to_fraction
+from ..decimals import decimal_text, fixed_text, ratio, rounded, to_fraction
 from ..derive import build
 from ..errors import EvaluationError, LimitError
 from ..evaluate import STABLE_DIGITS, Program, evaluate, fast_kit
@@ -138,7 +138,7 @@ class Plan:
         self.exponent_nodes = self._exponent_nodes()
         self.readings = sorted({Fraction(1), Fraction(-1)} |  # how a student may read t = f·z
                                {Fraction(f) for _, f in self.exponent_nodes})
-        self.exponential_rows: dict[Fraction, tuple] = {}  # e^{argument}, computed once
+        self.exponential_rows: dict[int, tuple] = {}  # e^{argument}, computed once
         self.tolerance_texts = {name: decimal_text(t) for name, t in
                                 self.rules.tolerance.items()}
         self.given_texts = {v: decimal_text(v) for v in self.base}
@@ -254,24 +254,32 @@ class Plan:
         decimals), e^{t} rounded likewise; each argument once. Empty for 'calculator'."""
         return [row for _, _, row in self._table(values)]
 
-    def _table(self, values: list) -> list[tuple[Fraction, Fraction, dict]]:
+    def _table(self, values: list) -> list[tuple[int, int, dict]]:
+        """(t, e^t rounded, the row) of each exponential, t and e^t in units of the key's
+        last place (integers: this runs for every candidate that passes the other rules)."""
         if self.rules.exponentials != "table":
             return []
         decimals, seen, out = self.rules.decimals, set(), []
         for index, factor in self.exponent_nodes:
-            argument = round_half_up(_fraction(values[index]) * factor, decimals)
+            numerator, denominator = ratio(values[index])
+            argument = rounded(numerator * factor, denominator, decimals)
             if argument in seen:
                 continue
             seen.add(argument)
             found = self.exponential_rows.get(argument)
             if found is None:
-                with mpmath.workdps(40):
-                    value = mpmath.exp(mpmath.mpf(argument.numerator) / argument.denominator)
-                found = self.exponential_rows[argument] = (
-                    argument, round_half_up(value, decimals),
-                    {"argument": decimal_text(argument), "value": fixed_text(value, decimals)})
+                found = self.exponential_rows[argument] = self._row(argument)
             out.append(found)
         return out
+
+    def _row(self, argument: int) -> tuple[int, int, dict]:
+        """e^t for t = ``argument`` units of the key's last place, rounded likewise."""
+        decimals = self.rules.decimals
+        exact = Fraction(argument, 10**decimals)
+        with mpmath.workdps(40):
+            value = mpmath.exp(mpmath.mpf(exact.numerator) / exact.denominator)
+        return (argument, rounded(*ratio(value), decimals),
+                {"argument": decimal_text(exact), "value": fixed_text(value, decimals)})
 
     def leak(self, values: list) -> str | None:
         """The first asked quantity whose answer (rounded to the key's decimals) the
@@ -283,11 +291,12 @@ class Plan:
         if not table:
             return None
         decimals, shown = self.rules.decimals, set()
-        for argument, value, _ in table:
+        for argument, value, _ in table:  # in units of the key's last place
             shown.add(value)
-            shown.update(round_half_up(argument / f, decimals) for f in self.readings)
+            shown.update(rounded(argument * f.denominator, f.numerator, 0)  # t / f
+                         for f in self.readings)
         for i in self.asked:
-            answer = round_half_up(values[i], decimals)
+            answer = rounded(*ratio(values[i]), decimals)
             if answer and answer in shown:
                 return self.program.names[i]
         return None

@@ -60,6 +60,7 @@ class Views:
     def __init__(self, plan: Plan, user_templates=None, formats=("moodle",)):
         from ..render import load
         from ..sheets import SheetRenderer
+        from ..sheets.skeleton import Skeletons
 
         self.plan = plan
         self.formats = tuple(formats)
@@ -83,6 +84,9 @@ class Views:
         self.diagram = None if self.circuit else diagram.geometry(
             self.sheet.network(diagram.widest(givens, plan), plan.rules.decimals))
         self.tex = self.sheet.symbols  # the sheet's notation, for every view of a variant
+        self.skeletons = {} if user_templates is not None or not SheetRenderer.SKELETONS else {
+            name: Skeletons(self.templates[name], html=name.endswith(".html.j2"))
+            for name in ("question.tex.j2", "question.html.j2", "variants-solution.tex.j2")}
         printer = self.sheet.printer
         self.width = 3
         if self.circuit:
@@ -111,6 +115,11 @@ class Views:
         }
 
     @functools.cached_property
+    def constant(self) -> dict:
+        """The part of every question's context that no draw changes."""
+        return {**self.static, "diagram": self.diagram}
+
+    @functools.cached_property
     def marking(self) -> Marking:
         """The fair ranges (prepared when a key first needs them)."""
         return Marking(self.plan)
@@ -127,8 +136,9 @@ class Views:
     def label(self, number: int) -> str:
         return str(number).zfill(self.width)
 
-    def context(self, variant: Variant, key: dict) -> dict:
-        """What a question shows: the variant's givens, what to compute, the exponentials."""
+    def context(self, variant: Variant, key: dict, numbers=None) -> dict:
+        """What a question shows: the variant's givens, what to compute, the exponentials
+        (``numbers``: the variant's sheet numbers, ``Views.numbers``, when made already)."""
         plan, problem, graph = self.plan, self.plan.problem, self.plan.graph
         given = {item["name"]: item["value"] for item in key["givens"]}
         parameters = [{"layer": l,
@@ -140,14 +150,17 @@ class Views:
                      "y": [given[n] for n in graph.vector("y", example=ex)]}
                     for ex in graph.examples]
         label = self.label(variant.number)
-        values = dict(zip(plan.program.names, variant.values, strict=True))
-        network = None if self.circuit else self.sheet.network(values, plan.rules.decimals)
+        network = None
+        if not self.circuit:
+            values = numbers.values if numbers is not None else \
+                dict(zip(plan.program.names, variant.values, strict=True))
+            network = self.sheet.network(values, plan.rules.decimals, numbers)
         answers = [{**answer, "tex": self.tex[answer["name"]]} for answer in key["answers"]]
+        drawn = {}
         if self.circuit:  # its inputs, as drawn
             parameters, examples = [], []
-            self.static["inputs"] = [{"symbol": self.tex[n], "value": given[n]}
-                                     for n in graph.inputs]
-        return {**self.static, "parameters": parameters, "examples": examples,
+            drawn["inputs"] = [{"symbol": self.tex[n], "value": given[n]} for n in graph.inputs]
+        return {**self.static, **drawn, "parameters": parameters, "examples": examples,
                 "lr": given.get("lr"), "exponentials": plan.exponential_table(variant.values),
                 "network": network, "diagram": self.diagram,
                 "diagram_texts": None if network is None else diagram.texts(network),
@@ -159,11 +172,22 @@ class Views:
 
     def question(self, context: dict) -> str:
         """The question as a page body (one page range of questions.pdf)."""
-        return fill(self.templates["question.tex.j2"], context)
+        return self._filled("question.tex.j2", context)
 
     def statement(self, context: dict) -> str:
         """The question as HTML with MathJax maths (Moodle, QTI, PrairieLearn)."""
-        return fill(self.templates["question.html.j2"], context)
+        return self._filled("question.html.j2", context)
+
+    def _filled(self, name: str, context: dict) -> str:
+        """A template of the question's context, filled into its skeleton
+        (symprop.sheets.skeleton) when the context's constant part is this Views' own
+        (``static`` and the diagram)."""
+        skeletons = self.skeletons.get(name)
+        if skeletons is None or any(context.get(key) is not value
+                                    for key, value in self.constant.items()):
+            return fill(self.templates[name], context)
+        return skeletons.fill(self.constant, {key: value for key, value in context.items()
+                                              if key not in self.constant})
 
     def numbers(self, variant: Variant):
         """The variant's sheet numbers, shared by its solution page and its feedback."""
@@ -177,15 +201,14 @@ class Views:
         sheet = self.sheet.tex(numbers.values, decimals=self.plan.rules.decimals,
                                standalone=False, diagram=False,  # the question carries it
                                numbers=numbers)
-        return fill(self.templates["variants-solution.tex.j2"], {**context, "sheet": sheet})
+        return self._filled("variants-solution.tex.j2", {**context, "sheet": sheet})
 
     def feedback(self, variant: Variant, context: dict, numbers=None) -> str:
         """The worked solution as HTML with MathJax maths: the solution sheet's worked
         lines (``SheetRenderer.context``) for the platforms' feedback."""
         numbers = numbers or self.numbers(variant)
-        sheet = self.sheet.context(numbers.values, decimals=self.plan.rules.decimals,
-                                   diagram=False, numbers=numbers)
-        return fill(self.templates["feedback.html.j2"], {**sheet, "variant": context["variant"]})
+        return self.sheet.fill(self.templates["feedback.html.j2"], numbers,
+                               {"variant": context["variant"]}, html=True)
 
     def spec(self, variant: Variant, key: dict, source: str, seed: int) -> str:
         """The variant as an ordinary spec file (YAML)."""
@@ -289,9 +312,9 @@ class Rendered:
 def render(plan: Plan, views: Views, variant: Variant) -> Rendered:
     marks = views.marking.marks(variant)
     key = key_of(plan, variant, views.tex, marks)
-    context = views.context(variant, key)
+    numbers = views.numbers(variant)  # computed once for the question, page and feedback
+    context = views.context(variant, key, numbers)
     platforms = any(f in views.formats for f in FEEDBACK_FORMATS)
-    numbers = views.numbers(variant)  # computed once for the page and the feedback
     return Rendered(variant, key, context, views.question(context),
                     views.solution(variant, context, numbers),
                     views.statement(context) if platforms else "",
