@@ -54,6 +54,7 @@ MAX_PLACES = 30  # claims with more decimals than this are compared at this many
 MAX_BITS = 100_000  # the most bits an exact rational intermediate of a claim may need
 MAX_MAGNITUDE = 4_000  # |value| beyond 2^±4000 is overflow (or, below, zero) for a check
 MISTAKES = LIBRARY + SUMS  # every named mistake the checker tries, in this order
+EVALUATED_MAX = 200_000  # the cross-sheet memo of evaluations is emptied beyond this size
 
 
 def _compile(sources: dict[int, tuple[str, int]], kit: dict) -> dict:
@@ -218,6 +219,7 @@ class Checker:
         self._numbers: dict[str, tuple] = {}
         self._resolved: dict[str, tuple] = {}
         self._memo: dict[tuple, bool] = {}
+        self._evaluated: dict[tuple, object] = {}
         self._symbols: dict[int, str] = {}
         self._rewrites: dict[tuple, tuple | None] = {}
         self._carried: dict[tuple[int, int], tuple] = {}  # unwritten input's carried range
@@ -490,6 +492,19 @@ class Checker:
         return values
 
     # checking -----------------------------------------------------------------------
+    def evaluate(self, function, arguments: list):
+        """``_safe(function, arguments)``, kept across sheets: students who carry the
+        same places write the same inputs. The key holds each argument's type (an exact
+        1/2 and a float 0.5 are equal but evaluate differently) and the precision."""
+        key = (function, mpmath.mp.prec, *arguments, *map(type, arguments))
+        memo = self._evaluated
+        if key in memo:
+            return memo[key]
+        if len(memo) >= EVALUATED_MAX:
+            memo.clear()
+        found = memo[key] = _safe(function, arguments)
+        return found
+
     def check(self, raw: list[RawClaim], answers: str = "") -> Report:
         from .sheet import Sheet
 
