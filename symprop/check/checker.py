@@ -36,7 +36,7 @@ import mpmath
 from sympy import Integer, Rational, Symbol, exp, log, sign, tanh
 
 from .. import gates
-from ..decimals import decimals_in, parse_decimal
+from ..decimals import decimals_in, parse_decimal, to_fraction
 from ..evaluate import EXACT_KIT, python_source
 from ..functions import leaky_relu_step, relu, relu_step
 from ..solution import Solution
@@ -223,6 +223,7 @@ class Checker:
         self._symbols: dict[int, str] = {}
         self._rewrites: dict[tuple, tuple | None] = {}
         self._carried: dict[tuple[int, int], tuple] = {}  # unwritten input's carried range
+        self._changes: dict[tuple[int, int], bool] = {}
         self._prepare_mistakes()
 
     # names --------------------------------------------------------------------------
@@ -466,6 +467,15 @@ class Checker:
                                   for code, inputs, v, w in entries if v is not None]
                                  for entries in self.fixed_candidates]
 
+    def changes(self, world: int, q: int) -> bool:
+        """Whether mistake world ``world`` gives node q a value other than the exact one."""
+        key = (world, q)
+        found = self._changes.get(key)
+        if found is None:
+            mistaken, exact = self.worlds[world][1][q], self.exact[q]
+            found = self._changes[key] = mistaken is not None and not _same(mistaken, exact)
+        return found
+
     def _world(self, rewritten: dict) -> list:
         """Every node's value when the nodes in ``rewritten`` use their mistaken formula."""
         n = len(self.exact)
@@ -515,3 +525,10 @@ class Checker:
 def check(problem: Problem, raw: list[RawClaim], answers: str = "") -> Report:
     """Check one sheet of claims against ``problem`` (prepare a Checker for many)."""
     return Checker(problem).check(raw, answers)
+
+
+def _same(a, b) -> bool:
+    if type(a) is Fraction and type(b) is Fraction:
+        return a == b
+    return abs(to_fraction(a) - to_fraction(b)) <= Fraction(1, 10**40) * max(
+        1, abs(to_fraction(b)))

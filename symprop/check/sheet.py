@@ -379,9 +379,9 @@ class Sheet:
             return self._reach[key]
         self._reach[key] = False  # (a cycle cannot occur; this only guards re-entry)
         code, values, rewritten = self.c.worlds[world]
-        mistaken, exact = values[q], self.c.exact[q]
+        mistaken = values[q]
         found = False
-        if mistaken is not None and not _same(mistaken, exact):
+        if self.c.changes(world, q):
             written_here = q != claim and q in self.node_claims
             if written_here:
                 claimed, places, _ = self.node_claims[q]
@@ -394,10 +394,3 @@ class Sheet:
                                               for p in self.c.parents[q])
         self._reach[key] = found
         return found
-
-
-def _same(a, b) -> bool:
-    if type(a) is Fraction and type(b) is Fraction:
-        return a == b
-    return abs(to_fraction(a) - to_fraction(b)) <= Fraction(1, 10**40) * max(
-        1, abs(to_fraction(b)))
