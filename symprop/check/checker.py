@@ -88,6 +88,15 @@ def _safe(function, arguments):
     return value
 
 
+def _bits(argument) -> tuple | None:
+    """An argument as a key that hashes and compares quickly, with its kind of number."""
+    if type(argument) is Fraction:
+        return (argument.numerator, argument.denominator)
+    if isinstance(argument, mpmath.mpf):
+        return ("mpf", argument._mpf_)
+    return None if argument is None else (type(argument), argument)
+
+
 class TooLargeError(ValueError):
     """An exact intermediate of a claimed expression would need more than MAX_BITS."""
 
@@ -504,9 +513,9 @@ class Checker:
     # checking -----------------------------------------------------------------------
     def evaluate(self, function, arguments: list):
         """``_safe(function, arguments)``, kept across sheets: students who carry the
-        same places write the same inputs. The key holds each argument's type (an exact
-        1/2 and a float 0.5 are equal but evaluate differently) and the precision."""
-        key = (function, mpmath.mp.prec, *arguments, *map(type, arguments))
+        same places write the same inputs. Keyed by the precision and each argument's
+        exact bits (an exact 1/2 and a float 0.5 are equal but evaluate differently)."""
+        key = (function, mpmath.mp.prec, *map(_bits, arguments))
         memo = self._evaluated
         if key in memo:
             return memo[key]
