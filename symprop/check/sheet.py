@@ -266,11 +266,11 @@ class Sheet:
             return
         parents, exact_fn = local.parents, local.exact_fn
         reference = tuple(self.carried_box(p, places) for p in parents)
-        written_value = self.c.evaluate(exact_fn, [self.value(p, 0) for p in parents])
         found = self.fits(local.key, record.claimed, value, places, local, reference,
                           cut == value)
         if found:
             record.verdict = "rounding"
+            written_value = self.c.evaluate(exact_fn, [self.value(p, 0) for p in parents])
             record.recomputed = text(written_value, places + 1)
             if found == "truncated":
                 record.notes.append({"code": "truncated"})
