@@ -229,6 +229,7 @@ class Checker:
         self._resolved: dict[str, tuple] = {}
         self._memo: dict[tuple, bool] = {}
         self._evaluated: dict[tuple, object] = {}
+        self._intervals: dict[tuple, tuple[float, float]] = {}
         self._symbols: dict[int, str] = {}
         self._rewrites: dict[tuple, tuple | None] = {}
         self._carried: dict[tuple[int, int], tuple] = {}  # unwritten input's carried range
@@ -522,6 +523,18 @@ class Checker:
         if len(memo) >= EVALUATED_MAX:
             memo.clear()
         found = memo[key] = _safe(function, arguments)
+        return found
+
+    def interval_at(self, function, boxes: list):
+        """An interval function's value at ``boxes``, kept across sheets (pure float
+        arithmetic, so equal boxes give equal intervals)."""
+        key = (function, *boxes)
+        memo = self._intervals
+        found = memo.get(key)
+        if found is None:
+            if len(memo) >= EVALUATED_MAX:
+                memo.clear()
+            found = memo[key] = function(*boxes)
         return found
 
     def check(self, raw: list[RawClaim], answers: str = "") -> Report:

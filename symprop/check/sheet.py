@@ -72,7 +72,8 @@ class Sheet:
                 (not own and p < self.n and p in self.node_claims):
             found = self.exact_point[p]
         else:
-            found = self.intervals[p](*[self.box_entry(q, own) for q in self.parents[p]])
+            found = self.c.interval_at(self.intervals[p],
+                                       [self.box_entry(q, own) for q in self.parents[p]])
             if not own:  # the person may also have carried more digits than written
                 exact = self.exact_point[p]
                 found = (min(found[0], exact[0]), max(found[1], exact[1]))
