@@ -525,6 +525,13 @@ class Checker:
         found = memo[key] = _safe(function, arguments)
         return found
 
+    def forget(self) -> None:
+        """Empty the cross-sheet memos a number claim uses (its figures, fits,
+        evaluations and intervals): the next sheet pays for them again."""
+        self._memo.clear()
+        self._evaluated.clear()
+        self._intervals.clear()
+
     def interval_at(self, function, boxes: list):
         """An interval function's value at ``boxes``, kept across sheets (pure float
         arithmetic, so equal boxes give equal intervals)."""
