@@ -36,7 +36,7 @@ import mpmath
 from sympy import Integer, Rational, Symbol, exp, log, sign, tanh
 
 from .. import gates
-from ..decimals import decimals_in, parse_decimal
+from ..decimals import decimals_in, parse_decimal, to_fraction
 from ..evaluate import EXACT_KIT, python_source
 from ..functions import leaky_relu_step, relu, relu_step
 from ..solution import Solution
@@ -54,6 +54,7 @@ MAX_PLACES = 30  # claims with more decimals than this are compared at this many
 MAX_BITS = 100_000  # the most bits an exact rational intermediate of a claim may need
 MAX_MAGNITUDE = 4_000  # |value| beyond 2^±4000 is overflow (or, below, zero) for a check
 MISTAKES = LIBRARY + SUMS  # every named mistake the checker tries, in this order
+EVALUATED_MAX = 200_000  # the cross-sheet memo of evaluations is emptied beyond this size
 
 
 def _compile(sources: dict[int, tuple[str, int]], kit: dict) -> dict:
@@ -85,6 +86,15 @@ def _safe(function, arguments):
         if exponent + bits < -MAX_MAGNITUDE:
             return Fraction(0)
     return value
+
+
+def _bits(argument) -> tuple | None:
+    """An argument as a key that hashes and compares quickly, with its kind of number."""
+    if type(argument) is Fraction:
+        return (argument.numerator, argument.denominator)
+    if isinstance(argument, mpmath.mpf):
+        return ("mpf", argument._mpf_)
+    return None if argument is None else (type(argument), argument)
 
 
 class TooLargeError(ValueError):
@@ -218,9 +228,12 @@ class Checker:
         self._numbers: dict[str, tuple] = {}
         self._resolved: dict[str, tuple] = {}
         self._memo: dict[tuple, bool] = {}
+        self._evaluated: dict[tuple, object] = {}
+        self._intervals: dict[tuple, tuple[float, float]] = {}
         self._symbols: dict[int, str] = {}
         self._rewrites: dict[tuple, tuple | None] = {}
         self._carried: dict[tuple[int, int], tuple] = {}  # unwritten input's carried range
+        self._changes: dict[tuple[int, int], bool] = {}
         self._prepare_mistakes()
 
     # names --------------------------------------------------------------------------
@@ -464,6 +477,15 @@ class Checker:
                                   for code, inputs, v, w in entries if v is not None]
                                  for entries in self.fixed_candidates]
 
+    def changes(self, world: int, q: int) -> bool:
+        """Whether mistake world ``world`` gives node q a value other than the exact one."""
+        key = (world, q)
+        found = self._changes.get(key)
+        if found is None:
+            mistaken, exact = self.worlds[world][1][q], self.exact[q]
+            found = self._changes[key] = mistaken is not None and not _same(mistaken, exact)
+        return found
+
     def _world(self, rewritten: dict) -> list:
         """Every node's value when the nodes in ``rewritten`` use their mistaken formula."""
         n = len(self.exact)
@@ -490,6 +512,38 @@ class Checker:
         return values
 
     # checking -----------------------------------------------------------------------
+    def evaluate(self, function, arguments: list):
+        """``_safe(function, arguments)``, kept across sheets: students who carry the
+        same places write the same inputs. Keyed by the precision and each argument's
+        exact bits (an exact 1/2 and a float 0.5 are equal but evaluate differently)."""
+        key = (function, mpmath.mp.prec, *map(_bits, arguments))
+        memo = self._evaluated
+        if key in memo:
+            return memo[key]
+        if len(memo) >= EVALUATED_MAX:
+            memo.clear()
+        found = memo[key] = _safe(function, arguments)
+        return found
+
+    def forget(self) -> None:
+        """Empty the cross-sheet memos a number claim uses (its figures, fits,
+        evaluations and intervals): the next sheet pays for them again."""
+        self._memo.clear()
+        self._evaluated.clear()
+        self._intervals.clear()
+
+    def interval_at(self, function, boxes: list):
+        """An interval function's value at ``boxes``, kept across sheets (pure float
+        arithmetic, so equal boxes give equal intervals)."""
+        key = (function, *boxes)
+        memo = self._intervals
+        found = memo.get(key)
+        if found is None:
+            if len(memo) >= EVALUATED_MAX:
+                memo.clear()
+            found = memo[key] = function(*boxes)
+        return found
+
     def check(self, raw: list[RawClaim], answers: str = "") -> Report:
         from .sheet import Sheet
 
@@ -500,3 +554,10 @@ class Checker:
 def check(problem: Problem, raw: list[RawClaim], answers: str = "") -> Report:
     """Check one sheet of claims against ``problem`` (prepare a Checker for many)."""
     return Checker(problem).check(raw, answers)
+
+
+def _same(a, b) -> bool:
+    if type(a) is Fraction and type(b) is Fraction:
+        return a == b
+    return abs(to_fraction(a) - to_fraction(b)) <= Fraction(1, 10**40) * max(
+        1, abs(to_fraction(b)))

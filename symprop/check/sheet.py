@@ -15,7 +15,7 @@ from fractions import Fraction
 from ..decimals import decimals_in, extreme, leading_place, to_fraction
 from ..errors import SpecError
 from . import names, shapes, written
-from .checker import Checker, _Local, _safe
+from .checker import Checker, _Local
 from .claims import RawClaim
 from .intervals import _float, cell, point, reachable
 from .report import Report, Verdict, rounded, text
@@ -72,7 +72,8 @@ class Sheet:
                 (not own and p < self.n and p in self.node_claims):
             found = self.exact_point[p]
         else:
-            found = self.intervals[p](*[self.box_entry(q, own) for q in self.parents[p]])
+            found = self.c.interval_at(self.intervals[p],
+                                       [self.box_entry(q, own) for q in self.parents[p]])
             if not own:  # the person may also have carried more digits than written
                 exact = self.exact_point[p]
                 found = (min(found[0], exact[0]), max(found[1], exact[1]))
@@ -112,7 +113,8 @@ class Sheet:
                 (not own and p < self.n and p in self.node_claims):
             found = self.exact[p]
         else:
-            found = _safe(self.functions[p], [self.value(q, own) for q in self.parents[p]])
+            found = self.c.evaluate(self.functions[p],
+                                    [self.value(q, own) for q in self.parents[p]])
         memo[p] = found
         return found
 
@@ -265,11 +267,11 @@ class Sheet:
             return
         parents, exact_fn = local.parents, local.exact_fn
         reference = tuple(self.carried_box(p, places) for p in parents)
-        written_value = _safe(exact_fn, [self.value(p, 0) for p in parents])
         found = self.fits(local.key, record.claimed, value, places, local, reference,
                           cut == value)
         if found:
             record.verdict = "rounding"
+            written_value = self.c.evaluate(exact_fn, [self.value(p, 0) for p in parents])
             record.recomputed = text(written_value, places + 1)
             if found == "truncated":
                 record.notes.append({"code": "truncated"})
@@ -277,7 +279,7 @@ class Sheet:
                 record.notes.append({"code": "inputs_differ"})
             return
         own = tuple(self.box_entry(p, 1) for p in parents)
-        mine = _safe(exact_fn, [self.value(p, 1) for p in parents])
+        mine = self.c.evaluate(exact_fn, [self.value(p, 1) for p in parents])
         record.recomputed = text(mine, places + 1)
         if own != reference:
             found = self.fits(local.key, record.claimed, value, places, local, own,
@@ -318,7 +320,7 @@ class Sheet:
         parents = self.parents[i]
         function = self.functions[i]
         mine = [self.value(p, 1) for p in parents]
-        result = _safe(function, mine)
+        result = self.c.evaluate(function, mine)
         if result is None:
             return notes
         for k, p in enumerate(parents):
@@ -328,7 +330,7 @@ class Sheet:
             with_exact = list(mine)
             with_exact[k] = self.exact[p]
             emptied = result == 0 or any(result == o for o in others)
-            if emptied and _safe(function, with_exact) != result:
+            if emptied and self.c.evaluate(function, with_exact) != result:
                 notes.append({"code": "trivial_zero" if mine[k] == 0 else "trivial_one",
                               "name": self.names[p]})
         return notes
@@ -343,7 +345,7 @@ class Sheet:
         unit = Fraction(1, 10**places)
         candidates = []
         for code, function, parents in c.mistaken.get(i, []):
-            found = _safe(function, [self.value(p, 1) for p in parents])
+            found = self.c.evaluate(function, [self.value(p, 1) for p in parents])
             if found is not None:
                 candidates.append((code, "own", found, _float(found), None))
         candidates += c.fixed_candidates[i]
@@ -378,9 +380,9 @@ class Sheet:
             return self._reach[key]
         self._reach[key] = False  # (a cycle cannot occur; this only guards re-entry)
         code, values, rewritten = self.c.worlds[world]
-        mistaken, exact = values[q], self.c.exact[q]
+        mistaken = values[q]
         found = False
-        if mistaken is not None and not _same(mistaken, exact):
+        if self.c.changes(world, q):
             written_here = q != claim and q in self.node_claims
             if written_here:
                 claimed, places, _ = self.node_claims[q]
@@ -393,10 +395,3 @@ class Sheet:
                                               for p in self.c.parents[q])
         self._reach[key] = found
         return found
-
-
-def _same(a, b) -> bool:
-    if type(a) is Fraction and type(b) is Fraction:
-        return a == b
-    return abs(to_fraction(a) - to_fraction(b)) <= Fraction(1, 10**40) * max(
-        1, abs(to_fraction(b)))
