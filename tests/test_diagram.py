@@ -399,3 +399,26 @@ def test_a_bundles_numbers_go_where_the_sheets_diagram_puts_them(tmp_path):
         for a, b in itertools.combinations(region, 2):
             overlap = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
             assert overlap[0] <= 0.1 or overlap[1] <= 0.1, (a, b)
+
+
+def test_a_pages_numbers_follow_the_bundles_labels_not_its_own_layout():
+    """The page's own, narrower layout may place fewer labels than the bundle's picture
+    (biases listed below instead of beside): its numbers still go to the bundle's boxes,
+    matched by what they are (the bias of unit i, the weight from j to i)."""
+    from symprop.variants import diagram as overlay
+
+    def network(beside, bias="0.5", weight="-0.25"):
+        return {"labelled": True, "beside": beside, "names": True, "height": 60.0,
+                "width": 120.0, "font": 8.0, "radius": 14.0, "weight_box": (20.0, 10.6),
+                "bias_box": (30.0, 10.6),
+                "layers": [{"layer": 0, "nodes": ["x"], "at": [(15.0, 30.0)],
+                            "biases": [None], "bias_at": [None]},
+                           {"layer": 1, "nodes": ["y"], "at": [(100.0, 30.0)],
+                            "biases": [bias], "bias_at": [(100.0, 8.0) if beside else None]}],
+                "edges": [{"layer": 1, "to": 1, "from": 1, "weight": weight,
+                           "at": (57.0, 30.0), "line": ((29.0, 30.0), (80.0, 30.0)),
+                           "arrow": ((86.0, 30.0), (80.0, 28.0), (80.0, 32.0))}]}
+
+    bundle = overlay.geometry(network(beside=True))
+    assert [label["prefix"] for label in bundle["labels"]] == ["b = ", ""]
+    assert overlay.texts(network(beside=False, bias="0.1", weight="2"), bundle) == ["0.1", "2"]

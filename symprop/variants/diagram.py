@@ -33,14 +33,16 @@ def widest(givens: dict, plan) -> dict:
 
 
 def _placed(network: dict) -> list[tuple]:
-    """(number, place, kind) of every label the layout placed: biases, then weights."""
+    """(key, number, place, kind) of every label the layout placed: biases, then weights;
+    the key names the bias (layer, unit) or the weight (layer, to, from)."""
     if not network["labelled"]:
         return []  # too many edges: the question's matrices carry the numbers
-    out = [(bias, place, "bias") for layer in network["layers"]
-           for bias, place in zip(layer["biases"], layer["bias_at"] or [], strict=False)
+    out = [((layer["layer"], unit), bias, place, "bias") for layer in network["layers"]
+           for unit, (bias, place) in enumerate(zip(layer["biases"], layer["bias_at"] or [],
+                                                    strict=False), 1)
            if bias is not None and place is not None]
-    return out + [(edge["weight"], edge["at"], "weight") for edge in network["edges"]
-                  if edge["at"]]
+    return out + [((edge["layer"], edge["to"], edge["from"]), edge["weight"], edge["at"],
+                   "weight") for edge in network["edges"] if edge["at"]]
 
 
 def geometry(network: dict) -> dict:
@@ -51,16 +53,20 @@ def geometry(network: dict) -> dict:
               "input": layer["layer"] == 0}
              for layer in network["layers"] for k, (x, y) in enumerate(layer["at"])]
     labels = []
-    for _, (x, y), kind in _placed(network):
+    for key, _, (x, y), kind in _placed(network):
         width, tall = network[f"{kind}_box"]
-        labels.append({"x": x, "y": round(height - y, 2), "width": width, "height": tall,
-                       "prefix": "b = " if kind == "bias" else "",
+        labels.append({"key": key, "x": x, "y": round(height - y, 2), "width": width,
+                       "height": tall, "prefix": "b = " if kind == "bias" else "",
                        "depth": round(max(0.0, (tall - DIGIT_HEIGHT * font) / 2), 2)})
     return {"width": network["width"], "height": height, "font": font,
             "radius": network["radius"], "units": units, "labels": labels,
             "edges": [{"line": e["line"], "arrow": e["arrow"]} for e in network["edges"]]}
 
 
-def texts(network: dict) -> list[str]:
-    """One page's numbers, in the order of ``geometry``'s labels."""
-    return [text for text, _, _ in _placed(network)]
+def texts(network: dict, geometry: dict) -> list[str]:
+    """One page's numbers (from its own ``SheetRenderer.network``), in the order of the
+    bundle's ``geometry`` labels."""
+    numbers = {(layer["layer"], unit): bias for layer in network["layers"]
+               for unit, bias in enumerate(layer["biases"], 1) if bias is not None}
+    numbers.update({(e["layer"], e["to"], e["from"]): e["weight"] for e in network["edges"]})
+    return [numbers[label["key"]] for label in geometry["labels"]]

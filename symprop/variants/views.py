@@ -163,7 +163,8 @@ class Views:
         return {**self.static, **drawn, "parameters": parameters, "examples": examples,
                 "lr": given.get("lr"), "exponentials": plan.exponential_table(variant.values),
                 "network": network, "diagram": self.diagram,
-                "diagram_texts": None if network is None else diagram.texts(network),
+                "diagram_texts": None if network is None else
+                diagram.texts(network, self.diagram),
                 "ask": answers, "answers": answers,
                 "variant": {"number": variant.number, "label": label,
                             "idnumber": f"{problem.name}-{label}",
