@@ -52,6 +52,7 @@ from sympy import (
 
 from .evaluate import EXACT_KIT, Program, _mpf, evaluate, is_exact, python_source
 from .functions import leaky_relu, relu
+from .gates import sigmoid
 from .graph import Graph
 
 AGREE_DIGITS = 40  # values at a point must agree to this many significant digits
@@ -328,7 +329,8 @@ def _dual_kit() -> dict:
     z, a, c = Symbol("z"), Symbol("a"), Symbol("c")
     rules = {}
     for name, function, args in (("exp", exp(z), (z,)), ("log", log(z), (z,)),
-                                 ("tanh", tanh(z), (z,)), ("relu", relu(z, c), (z, c)),
+                                 ("tanh", tanh(z), (z,)), ("sigmoid", sigmoid(z), (z,)),
+                                 ("relu", relu(z, c), (z, c)),
                                  ("leaky_relu", leaky_relu(z, a, c), (z, a, c))):
         names = {s: f"p{k}" for k, s in enumerate(args)}
         source = (f"def d({', '.join(names.values())}):\n"
@@ -368,19 +370,9 @@ def _dual_kit() -> dict:
             return _Dual(function(x.v, *constants), mul(derivative(x.v, *constants), x.t))
         return apply
 
-    def flat(name):  # a step of any of its arguments: slope 0 where defined
+    def flat(name):  # a step (of ReLU, of max's routing, sign): slope 0 where defined
         function = kit[name]
         return lambda *args: function(*[value(a) for a in args])
-
-    def constant(name):  # the steps of ReLU and leaky ReLU: slope 0 where defined
-        function = kit[name]
-        return lambda x, *constants: function(value(x), *constants)
-
-    def d_sigmoid(x):  # σ' = σ(1 − σ)
-        if type(x) is not _Dual:
-            return kit["sigmoid"](x)
-        s = kit["sigmoid"](x.v)
-        return _Dual(s, mul(s, add(Fraction(1), mul(Fraction(-1), s)), x.t))
 
     def d_abs(x):  # |u|' = sign(u), 0 at 0 (SymPy's sign)
         if type(x) is not _Dual:
@@ -415,9 +407,9 @@ def _dual_kit() -> dict:
     return {"Q": Fraction, "add": d_add, "mul": d_mul, "pw": d_pow,
             "exp": unary("exp"), "log": unary("log"), "tanh": unary("tanh"),
             "relu": unary("relu"), "leaky_relu": unary("leaky_relu"),
-            "relu_step": constant("relu_step"), "leaky_relu_step": constant("leaky_relu_step"),
+            "relu_step": flat("relu_step"), "leaky_relu_step": flat("leaky_relu_step"),
             # computation graphs (symprop.gates)
-            "sigmoid": d_sigmoid, "Abs": d_abs, "sqrt": d_sqrt, "rpw": d_rpw,
+            "sigmoid": unary("sigmoid"), "Abs": d_abs, "sqrt": d_sqrt, "rpw": d_rpw,
             "maximum": extreme("maximum", 1), "minimum": extreme("minimum", -1),
             "route": flat("route"), "sign": flat("sign")}
 
